@@ -1,0 +1,111 @@
+"""The case table, bc/cases.bzl, as Python objects.
+
+The .bzl file is literals only, so Python reads it with ast.literal_eval and
+Starlark loads it: one table for both.
+"""
+
+import ast
+import dataclasses
+import os
+
+# Found beside this module: it is in the runfiles of every target that uses it.
+TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.bzl")
+TABLE_NAME = "bc/cases.bzl"
+GOLDEN_PREFIX = "TestSerialization"
+KINDS = ("op", "op_graph", "observer", "package")
+
+
+class TableError(ValueError):
+    """The table itself is wrong: names the entry and the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    kind: str
+    module: str
+    input_size: tuple
+    engines: tuple
+    parts: tuple
+    input_quantized: bool = False
+    zipfile: bool = True
+    atol: float = None
+    rtol: float = None
+    check_numerics: bool = True
+    avx512_vnni_sensitive: bool = False
+    note: str = ""
+
+    def golden_name(self, part):
+        """PyTorch's own file name for one part of this case's golden files."""
+        return "%s.%s.%s.pt" % (GOLDEN_PREFIX, self.name, part)
+
+    def golden_names(self):
+        return [self.golden_name(part) for part in self.parts]
+
+    @property
+    def engine_independent(self):
+        return not self.engines
+
+
+_REQUIRED = ("name", "kind", "module", "input_size", "engines")
+_OPTIONAL = tuple(
+    f.name for f in dataclasses.fields(Case) if f.name not in _REQUIRED and f.name != "parts"
+)
+
+
+def read_constants(path):
+    """Every top-level NAME = <literal> of a literals-only .bzl file."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), filename=path)
+    constants = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            constants[node.targets[0].id] = ast.literal_eval(node.value)
+    return constants
+
+
+def _case_from_entry(entry, golden_parts, qengines):
+    name = entry.get("name", "<unnamed>")
+    missing = [field for field in _REQUIRED if field not in entry]
+    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
+    if missing or unknown:
+        raise TableError("%s in %s: missing %s, unknown %s" % (name, TABLE_NAME, missing, unknown))
+    if entry["kind"] not in KINDS:
+        raise TableError("%s: kind %r is not one of %s" % (name, entry["kind"], KINDS))
+    stray = [e for e in entry["engines"] if e not in qengines]
+    if stray:
+        raise TableError("%s: engines %s are not in QENGINES %s" % (name, stray, qengines))
+    fields = dict(entry)
+    fields["input_size"] = tuple(entry["input_size"])
+    fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
+    fields["parts"] = tuple(golden_parts[entry["kind"]])
+    return Case(**fields)
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    cases: dict
+    qengines: tuple
+
+    def __getitem__(self, name):
+        try:
+            return self.cases[name]
+        except KeyError:
+            raise TableError(
+                "no case named %r in %s; cases: %s" % (name, TABLE_NAME, ", ".join(self.cases))
+            ) from None
+
+    def __iter__(self):
+        return iter(self.cases.values())
+
+
+def load_table(path=TABLE_PATH):
+    constants = read_constants(path)
+    qengines = tuple(constants["QENGINES"])
+    cases = {}
+    for entry in constants["CASES"]:
+        case = _case_from_entry(entry, constants["GOLDEN_PARTS"], qengines)
+        if case.name in cases:
+            raise TableError("%s appears twice in %s" % (case.name, TABLE_NAME))
+        cases[case.name] = case
+    return Table(cases=cases, qengines=qengines)

@@ -1,0 +1,227 @@
+"""The compatibility cases, one entry each: the single source of truth.
+
+Starlark reads this file (bc/defs.bzl turns each entry into a py_test, a golden
+filegroup and a generator); Python reads it too (bc/case_table.py, through
+ast.literal_eval). Keep it literals only.
+
+Fields of a case:
+  name                  the seed's test method; golden files are
+                        serialized/TestSerialization.<name>.<part>.pt
+  kind                  what is checked (README, "What each kind checks"):
+                        op, op_graph, observer or package
+  module                factory in bc/modules.py that builds the module
+  input_size            shape of the generated input
+  input_quantized       op kinds: the input is quantize_per_tensor(x, 0.5, 2, quint8)
+  zipfile               state dict written by torch.save's zipfile writer;
+                        False means the legacy writer, as the seed does
+  engines               quantized engines the test runs under;
+                        [] = engine-independent, runs once
+  atol, rtol            tolerances; None = torch.testing's dtype-based defaults
+  check_numerics        observer kind: compare the output as well as load
+  avx512_vnni_sensitive numerics differ on AVX512-VNNI CPUs; skipped there
+                        (see --//bc:avx512_vnni)
+  note                  why the entry is what it is
+"""
+
+# Every quantized engine a case may name, in the order tests run them.
+QENGINES = ["fbgemm", "onednn", "qnnpack", "x86"]
+
+# The golden files each kind reads, by part name.
+GOLDEN_PARTS = {
+    "op": ["input", "state_dict", "scripted", "traced", "expected"],
+    "op_graph": ["input", "scripted", "traced", "expected"],
+    "observer": ["input", "state_dict", "expected"],
+    "package": ["input", "package", "get_attr_targets", "expected"],
+}
+
+CASES = [
+    {
+        "name": "test_linear",
+        "kind": "op",
+        "module": "quantized_linear",
+        "input_size": [1, 3],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines",
+    },
+    {
+        "name": "test_linear_relu",
+        "kind": "op",
+        "module": "quantized_linear_relu",
+        "input_size": [1, 3],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: no decorator (its comment says override_qengines, as upstream has); widened from torch's default x86 to every engine, shown to pass",
+    },
+    {
+        "name": "test_linear_dynamic_qint8",
+        "kind": "op",
+        "module": "dynamic_linear_qint8",
+        "input_size": [1, 3],
+        "input_quantized": False,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "x86"],
+        "note": "seed: first half of test_linear_dynamic, torch's default engine; widened to the engines shown to pass. Not qnnpack: it ignores reduce_range (its own warning says so), so fbgemm-generated numerics differ",
+    },
+    {
+        "name": "test_linear_dynamic_float16",
+        "kind": "op",
+        "module": "dynamic_linear_float16",
+        "input_size": [1, 3],
+        "input_quantized": False,
+        "zipfile": False,
+        "engines": ["fbgemm", "x86"],
+        "note": "seed: second half of test_linear_dynamic, gated on qengine_is_fbgemm(); widened to x86, which runs fbgemm's kernels. onednn and qnnpack have no fp16 prepack",
+    },
+    {
+        "name": "test_conv2d",
+        "kind": "op",
+        "module": "quantized_conv2d",
+        "input_size": [1, 3, 6, 6],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: no decorator (its comment says override_qengines, as upstream has); widened from torch's default x86 to every engine, shown to pass",
+    },
+    {
+        "name": "test_conv2d_nobias",
+        "kind": "op",
+        "module": "quantized_conv2d_nobias",
+        "input_size": [1, 3, 6, 6],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: no decorator (its comment says override_qengines, as upstream has); widened from torch's default x86 to every engine, shown to pass",
+    },
+    {
+        "name": "test_conv2d_graph",
+        "kind": "op_graph",
+        "module": "float_conv2d_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: no decorator (its comment says override_qengines, as upstream has); widened from torch's default x86 to every engine, shown to pass",
+    },
+    {
+        "name": "test_conv2d_nobias_graph",
+        "kind": "op_graph",
+        "module": "float_conv2d_nobias_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: no decorator (its comment says override_qengines, as upstream has); widened from torch's default x86 to every engine, shown to pass",
+    },
+    {
+        "name": "test_conv2d_graph_v2",
+        "kind": "op_graph",
+        "module": "float_conv2d_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v2; files written by today's torch are the current version, historical ones are copied in and adopted (README)",
+    },
+    {
+        "name": "test_conv2d_nobias_graph_v2",
+        "kind": "op_graph",
+        "module": "float_conv2d_nobias_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines. ConvPackedParams v2 archives, as test_conv2d_graph_v2",
+    },
+    {
+        "name": "test_conv2d_graph_v3",
+        "kind": "op_graph",
+        "module": "float_conv2d_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v3; files written by today's torch are the current version, historical ones are copied in and adopted (README)",
+    },
+    {
+        "name": "test_conv2d_nobias_graph_v3",
+        "kind": "op_graph",
+        "module": "float_conv2d_nobias_graph",
+        "input_size": [1, 3, 6, 6],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines. ConvPackedParams v3 archives, as test_conv2d_graph_v3",
+    },
+    {
+        "name": "test_conv2d_relu",
+        "kind": "op",
+        "module": "quantized_conv2d_relu",
+        "input_size": [1, 3, 6, 6],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: @override_qengines",
+    },
+    {
+        "name": "test_conv3d",
+        "kind": "op",
+        "module": "quantized_conv3d",
+        "input_size": [1, 3, 6, 6, 6],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "note": "seed: gated on qengine_is_fbgemm(); widened to every engine, shown to pass",
+    },
+    {
+        "name": "test_conv3d_relu",
+        "kind": "op",
+        "module": "quantized_conv3d_relu",
+        "input_size": [1, 3, 6, 6, 6],
+        "input_quantized": True,
+        "zipfile": False,
+        "engines": ["fbgemm", "onednn", "x86"],
+        "note": "seed: @override_qengines, gated on qengine_is_fbgemm(); widened to onednn and x86, shown to pass. Under qnnpack one element of 192 differs by one step",
+    },
+    {
+        "name": "test_lstm",
+        "kind": "op",
+        "module": "dynamic_lstm",
+        "input_size": [4, 4, 3],
+        "input_quantized": False,
+        "zipfile": True,
+        "engines": ["fbgemm"],
+        "avx512_vnni_sensitive": True,
+        "note": "seed: @override_qengines, gated on qengine_is_fbgemm(), skipped on AVX512-VNNI (PyTorch issues 43209, 59098)",
+    },
+    {
+        "name": "test_per_channel_observer",
+        "kind": "observer",
+        "module": "per_channel_observer",
+        "input_size": [5, 5],
+        "zipfile": True,
+        "engines": [],
+        "check_numerics": True,
+        "note": "observers do not touch a quantized engine",
+    },
+    {
+        "name": "test_per_tensor_observer",
+        "kind": "observer",
+        "module": "per_tensor_observer",
+        "input_size": [5, 5],
+        "zipfile": True,
+        "engines": [],
+        "check_numerics": True,
+        "note": "observers do not touch a quantized engine",
+    },
+    {
+        "name": "test_default_qat_qconfig",
+        "kind": "observer",
+        "module": "qat_linear_relu",
+        "input_size": [5, 5],
+        "zipfile": True,
+        "engines": [],
+        "check_numerics": False,
+        "note": "seed: loading only; fake-quant training step is not compared",
+    },
+    {
+        "name": "test_linear_relu_package_quantization_transforms",
+        "kind": "package",
+        "module": "linear_relu_functional",
+        "input_size": [1, 1, 4, 4],
+        "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
+        "atol": 1e-08,
+        "rtol": 1e-05,
+        "note": "seed: @skipIfNoFBGEMM under torch's default engine; widened to every engine, shown to pass. Tolerances are torch.allclose's defaults, as the seed's check",
+    },
+]

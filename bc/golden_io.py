@@ -1,0 +1,181 @@
+"""Reading one case's golden files, safely, with errors that say what to do.
+
+Loading policy:
+  * tensors, sets and state dicts load with torch.load(weights_only=True), which
+    cannot run code. The only global added to its allowlist is torch.ScriptObject:
+    quantized LSTM state dicts hold packed parameters as torch's own C++ script
+    objects, rebuilt by their C++ __setstate__.
+  * TorchScript archives load with torch.jit.load.
+  * torch.package files run packaged code by design; they are opened only after
+    every file of the case matched its manifest digest.
+
+GoldenSet.verify() runs every check that needs no trust before anything is
+compared: no unfinished regenerate, every file present, each file readable
+(weights-only parts are parsed for real), each digest equal to the manifest.
+"""
+
+import os
+import pickle
+import pickletools
+import zipfile
+
+import torch
+
+from bc import manifest
+
+GOLDEN_DIR = "serialized"
+SCRIPT_PARTS = ("scripted", "traced")
+PACKAGE_PARTS = ("package",)
+PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"
+ZIP_MAGIC = b"PK\x03\x04"
+LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
+
+
+class GoldenError(Exception):
+    """A golden file problem; the message names each file and the remedy."""
+
+
+def regenerate_command(case_name):
+    return "bazel run //bc:regenerate -- %s" % case_name
+
+
+def weights_only_load(path):
+    """torch.load(path, weights_only=True); raises GoldenError('unsafe: ...') if refused."""
+    with torch.serialization.safe_globals([torch.ScriptObject]):
+        try:
+            return torch.load(path, weights_only=True)
+        except pickle.UnpicklingError as error:
+            message = str(error)
+            if "Unsupported" in message or "not an allowed global" in message:
+                detail = next(
+                    (line.strip() for line in message.splitlines() if "Unsupported" in line),
+                    message.splitlines()[-1],
+                )
+                raise GoldenError(
+                    "%s: unsafe: loading it would call code outside the weights-only allowlist "
+                    "(%s); refused without running it. Replace the file with a trusted one." % (path, detail)
+                ) from None
+            raise GoldenError("%s: bad pickle: %s" % (path, message.splitlines()[0])) from None
+        except (RuntimeError, EOFError, ValueError, OSError) as error:
+            raise GoldenError(
+                "%s: truncated or corrupt: %s" % (path, str(error).splitlines()[0])
+            ) from None
+
+
+def _legacy_magic_problem(head):
+    """Checks the first pickle of a legacy torch.save file without unpickling it."""
+    try:
+        for opcode, arg, _ in pickletools.genops(head):
+            if opcode.name in ("LONG1", "LONG4", "INT", "BININT", "LONG"):
+                return None if arg == LEGACY_MAGIC else "wrong magic number %r" % arg
+            if opcode.name not in ("PROTO", "FRAME"):
+                break
+    except (ValueError, IndexError) as error:
+        return "bad pickle header: %s" % error
+    return "not a torch.save file (no magic number at the start)"
+
+
+def format_problem(path):
+    """What is structurally wrong with a golden file, or None."""
+    size = os.path.getsize(path)
+    if size == 0:
+        return "empty file (0 bytes)"
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            return "truncated or corrupt zip archive (%s)" % error
+        return None if bad is None else "corrupt zip member %s (CRC mismatch)" % bad
+    if head.startswith(b"\x80"):
+        return _legacy_magic_problem(head)
+    return "not a torch file: starts with %r, neither a zip archive nor a torch.save pickle" % head[:8]
+
+
+class GoldenSet:
+    """One case's golden files in a directory laid out like serialized/."""
+
+    def __init__(self, case, directory=GOLDEN_DIR):
+        self.case = case
+        self.directory = directory
+
+    def path(self, part):
+        return os.path.join(self.directory, self.case.golden_name(part))
+
+    def verify(self):
+        """Raises GoldenError listing every problem of the case's files."""
+        name = self.case.name
+        pending = manifest.pending_path(self.directory, name)
+        if os.path.exists(pending):
+            raise GoldenError(
+                "%s: a `bazel run //bc:regenerate` was interrupted while writing this case (%s). "
+                "Run `bazel run //bc:regenerate` to complete or roll it back." % (name, pending)
+            )
+        missing = [self.path(p) for p in self.case.parts if not os.path.exists(self.path(p))]
+        if missing:
+            raise GoldenError(
+                "%s: golden file%s missing:\n  %s\nRestore with:  %s"
+                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), regenerate_command(name))
+            )
+        problems = []
+        for part in self.case.parts:
+            path = self.path(part)
+            problem = format_problem(path)
+            if problem:
+                problems.append("%s: %s" % (path, problem))
+            elif part not in SCRIPT_PARTS + PACKAGE_PARTS:
+                try:
+                    weights_only_load(path)
+                except GoldenError as error:
+                    problems.append(str(error))
+        if problems:
+            raise GoldenError(
+                "%s: unreadable golden files:\n  %s\nRestore them with:  %s  (after deleting them), "
+                "or from version control." % (name, "\n  ".join(problems), regenerate_command(name))
+            )
+        self._verify_digests()
+
+    def _verify_digests(self):
+        name = self.case.name
+        path = manifest.manifest_path(self.directory, name)
+        try:
+            recorded = manifest.read(path)
+        except FileNotFoundError:
+            raise GoldenError(
+                "%s: no manifest %s. Files from elsewhere are recorded with "
+                "`bazel run //bc:regenerate -- --adopt`; generated ones with %s."
+                % (name, path, regenerate_command(name))
+            ) from None
+        except manifest.ManifestError as error:
+            raise GoldenError("%s: %s" % (name, error)) from None
+        problems = []
+        for golden in self.case.golden_names():
+            actual = manifest.sha256(os.path.join(self.directory, golden))
+            expected = recorded.files.get(golden)
+            if expected is None:
+                problems.append("%s is not in the manifest (sha256 %s)" % (golden, actual))
+            elif actual != expected:
+                problems.append(
+                    "%s changed without a manifest update:\n    manifest sha256 %s\n    file     sha256 %s"
+                    % (golden, expected, actual)
+                )
+        if problems:
+            raise GoldenError(
+                "%s: golden files do not match %s:\n  %s\n"
+                "If the change is intended, record it: `bazel run //bc:regenerate -- --force %s` "
+                "for regenerated files, `bazel run //bc:regenerate -- --adopt --origin TEXT` for files "
+                "from elsewhere. Otherwise restore the files from version control."
+                % (name, path, "\n  ".join(problems), name)
+            )
+
+    def load(self, part):
+        """The content of one part; call verify() first."""
+        path = self.path(part)
+        if part in SCRIPT_PARTS:
+            return torch.jit.load(path)
+        if part in PACKAGE_PARTS:
+            importer = torch.package.PackageImporter(path)
+            return importer.load_pickle(PACKAGE_NAME, PACKAGE_RESOURCE)
+        return weights_only_load(path)

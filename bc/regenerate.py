@@ -1,0 +1,171 @@
+"""Writes generated golden files into the source tree: `bazel run //bc:regenerate`.
+
+    bazel run //bc:regenerate -- [CASE...] [--force] [--check]
+    bazel run //bc:regenerate -- --adopt [--origin TEXT] [CASE...]
+
+Golden files are the frozen record of the past. Without --force it writes only
+files that do not exist yet; for a case that is only partly present it
+restores the missing files only if the present ones are exactly what the
+pinned configuration produces now, and refuses otherwise. No CASE means every
+case.
+
+  --force   overwrite the named cases (every case without CASE)
+  --check   write nothing; list each committed file that differs from what the
+            pinned configuration produces now; exit 1 if any does
+  --adopt   write nothing but manifests: record the digests of the files
+            present in serialized/ (e.g. copied from PyTorch's
+            test/quantization/serialized), with --origin saying where from
+
+Each case is written all-or-nothing (bc/journal.py); an interrupted earlier
+run is rolled back first.
+"""
+
+import argparse
+import filecmp
+import os
+import sys
+
+from bc import case_table, journal, manifest
+
+GENERATED_DIR = os.path.join("bc", "golden")  # genrule outputs, in this binary's runfiles
+SERIALIZED = "serialized"
+
+
+class Refusal(Exception):
+    pass
+
+
+def case_files(case):
+    """Every file regenerate writes for a case: golden files, then the manifest last."""
+    return case.golden_names() + [os.path.relpath(manifest.manifest_path("", case.name))]
+
+
+def differing(case, generated_dir, golden_dir):
+    """Files of the case in golden_dir that are missing or differ from the generated ones."""
+    found = []
+    for name in case_files(case):
+        committed = os.path.join(golden_dir, name)
+        if not os.path.exists(committed):
+            found.append((name, "missing"))
+        elif not filecmp.cmp(committed, os.path.join(generated_dir, name), shallow=False):
+            found.append((name, "differs"))
+    return found
+
+
+def _part_of(case, name):
+    """'input' for TestSerialization.<case>.input.pt, 'manifest' for the manifest."""
+    prefix = case.golden_name("")[: -len(".pt")]
+    return name[len(prefix) : -len(".pt")] if name.startswith(prefix) else "manifest"
+
+
+def plan(case, generated_dir, golden_dir, force):
+    """The files to write for one case ([] = nothing to do), or Refusal."""
+    if force:
+        return case_files(case)
+    golden = case.golden_names()
+    present = [n for n in golden if os.path.exists(os.path.join(golden_dir, n))]
+    if not present:
+        return case_files(case)
+    if len(present) == len(golden):
+        return []  # complete: the frozen record stays as it is
+    drifted = [
+        n
+        for n in present
+        if not filecmp.cmp(os.path.join(golden_dir, n), os.path.join(generated_dir, n), shallow=False)
+    ]
+    if drifted:
+        raise Refusal(
+            "%s is partly present and its present files are not what the pinned configuration "
+            "produces now:\n  %s\nRestoring the missing ones would mix two generations; refusing. "
+            "Overwrite the whole case with:  bazel run //bc:regenerate -- --force %s"
+            % (case.name, "\n  ".join(drifted), case.name)
+        )
+    # The present files are the generated ones: the generated manifest covers them all.
+    return [n for n in case_files(case) if n not in present]
+
+
+def regenerate(cases, generated_dir, golden_dir, force, report=print):
+    """Writes each case's planned files; returns the number of refused cases."""
+    journal.recover(golden_dir, report)
+    refused = 0
+    for case in cases:
+        try:
+            names = plan(case, generated_dir, golden_dir, force)
+        except Refusal as refusal:
+            report("REFUSED " + str(refusal))
+            refused += 1
+            continue
+        if not names:
+            report("%s: present, left as it is" % case.name)
+            continue
+        journal.CaseWriter(golden_dir, case.name).write(
+            {name: os.path.join(generated_dir, name) for name in names}
+        )
+        report("%s: wrote %s" % (case.name, ", ".join(_part_of(case, n) for n in names)))
+    return refused
+
+
+def check(cases, generated_dir, golden_dir, report=print):
+    """Reports every committed file that differs from the generated one; returns their count."""
+    count = 0
+    for case in cases:
+        for name, why in differing(case, generated_dir, golden_dir):
+            report("%s %s" % (why.upper(), os.path.join(golden_dir, name)))
+            count += 1
+    report("%d file(s) differ from what the pinned configuration produces now" % count)
+    return count
+
+
+def adopt(cases, golden_dir, origin, report=print):
+    journal.recover(golden_dir, report)
+    for case in cases:
+        record = manifest.describe(golden_dir, case, origin, producer={})
+        if not record.files:
+            report("%s: no files in %s, no manifest written" % (case.name, golden_dir))
+            continue
+        path = manifest.manifest_path(golden_dir, case.name)
+        scratch = path + ".adopt"
+        manifest.write(scratch, record)
+        os.replace(scratch, path)
+        report("%s: adopted %d file(s) (%s)" % (case.name, len(record.files), origin))
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(
+        prog="bazel run //bc:regenerate --",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("cases", nargs="*", metavar="CASE")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--force", action="store_true")
+    mode.add_argument("--check", action="store_true")
+    mode.add_argument("--adopt", action="store_true")
+    parser.add_argument("--origin", default="adopted")
+    args = parser.parse_args(argv)
+
+    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    if not workspace:
+        parser.error("run it with `bazel run //bc:regenerate -- ...`: it writes into the source tree")
+    table = case_table.load_table()
+    try:
+        cases = [table[name] for name in args.cases] or list(table)
+    except case_table.TableError as error:
+        parser.error(str(error))
+    golden_dir = os.path.join(workspace, SERIALIZED)
+
+    if args.adopt:
+        adopt(cases, golden_dir, args.origin)
+        return 0
+    if args.check:
+        return 1 if check(cases, GENERATED_DIR, golden_dir) else 0
+    try:
+        refused = regenerate(cases, GENERATED_DIR, golden_dir, args.force)
+    except journal.Interrupted as interrupted:
+        print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
+        return 130
+    return 1 if refused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
