@@ -124,6 +124,7 @@ def adopt(cases, golden_dir, origin, report=print):
             report("%s: no files in %s, no manifest written" % (case.name, golden_dir))
             continue
         path = manifest.manifest_path(golden_dir, case.name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         scratch = path + ".adopt"
         manifest.write(scratch, record)
         os.replace(scratch, path)

@@ -114,16 +114,18 @@ def import_roots():
 
 # The project's own source root (the directory holding bc/), as imported.
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/"
+GENERATOR_FRAME = "<quant-bc generator>"
 
 
 def portable(text, roots, project_root=_PROJECT_ROOT):
     """text with machine-specific path prefixes removed.
 
-    A traced archive records the Python call stack of the trace, the
-    generator's own frames included; their line numbers are dropped too, so
-    that editing the generator does not change every traced archive.
+    A traced archive also records the Python call stack of the trace, the
+    generator's own frames included ("<path>(<line>): <function>"). Those are
+    replaced by one constant, so that editing or refactoring the generator
+    does not change every traced archive.
     """
-    text = re.sub(re.escape(project_root) + r"([^\s(]+\.py)\(\d+\)", project_root + r"\1", text)
+    text = re.sub(re.escape(project_root) + r"[^\s(]+\.py\(\d+\): [^\s]+", GENERATOR_FRAME, text)
     for root in roots:
         text = text.replace(root, "")
     return text

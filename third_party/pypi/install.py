@@ -11,7 +11,11 @@ interpreter, inside the repository directory. It
      same bytes in every output base;
   4. writes BUILD files: one py_library per distribution with exactly that
      distribution's files (from its RECORD) and its locked dependencies, under
-     rules_python's hub names (@pypi//torch, @pypi//absl_py, ...).
+     rules_python's hub names (@pypi//torch, @pypi//absl_py, ...);
+  5. writes environment.txt, the locked pins without comments, into every
+     distribution's data: the installed set is one environment (torch and
+     pytest import what they find, not only what they declare), so a changed
+     pin re-runs every test, and a comment-only edit of the lock re-runs none.
 """
 
 import argparse
@@ -131,6 +135,20 @@ def with_bytecode(site, files):
     return sorted(result)
 
 
+ENVIRONMENT = "environment.txt"
+
+
+def locked_pins(lock_text):
+    """The requirement lines of a pip lock, continuations joined, comments dropped, sorted."""
+    pins = []
+    for line in lock_text.replace("\\\n", " ").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            requirement, *hashes = line.split()
+            pins.append(" ".join([requirement] + sorted(hashes)))
+    return sorted(pins)
+
+
 def starlark_list(items, indent="        "):
     return "".join('%s"%s",\n' % (indent, item) for item in items)
 
@@ -152,7 +170,7 @@ def write_build_files(repo, dists):
             "\n# {name} {version}\n{left_out}py_library(\n"
             '    name = "pkg_{hub}",\n'
             "    srcs = [\n{srcs}    ],\n"
-            "    data = [\n{data}    ],\n"
+            "    data = [\n{data}        \"{environment}\",\n    ],\n"
             '    imports = ["{site}"],\n'
             "    deps = [\n{deps}    ],\n)\n".format(
                 name=dist["name"],
@@ -161,6 +179,7 @@ def write_build_files(repo, dists):
                 hub=dist["hub"],
                 srcs=starlark_list(SITE + "/" + f for f in py),
                 data=starlark_list(SITE + "/" + f for f in other),
+                environment=ENVIRONMENT,
                 site=SITE,
                 deps=starlark_list(deps),
             )
@@ -210,6 +229,10 @@ def main():
             "requires": requires,
             "files": recorded_files(path),
         })
+    with open(args.lock, encoding="utf-8") as f:
+        pins = locked_pins(f.read())
+    with open(os.path.join(args.repo, ENVIRONMENT), "w", encoding="utf-8") as f:
+        f.write("".join(pin + "\n" for pin in pins))
     prune(site, args.exclude)
     compile_bytecode(site)
     for dist in dists:

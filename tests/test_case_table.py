@@ -1,0 +1,101 @@
+"""The case table: complete, consistent with the seed, and strict about its own format."""
+
+import textwrap
+
+import pytest
+
+from bc import case_table, modules
+
+# The seed's test methods, test_linear_dynamic split in two (README: Cases).
+SEED_CASES = [
+    "test_linear",
+    "test_linear_relu",
+    "test_linear_dynamic_qint8",
+    "test_linear_dynamic_float16",
+    "test_conv2d",
+    "test_conv2d_nobias",
+    "test_conv2d_graph",
+    "test_conv2d_nobias_graph",
+    "test_conv2d_graph_v2",
+    "test_conv2d_nobias_graph_v2",
+    "test_conv2d_graph_v3",
+    "test_conv2d_nobias_graph_v3",
+    "test_conv2d_relu",
+    "test_conv3d",
+    "test_conv3d_relu",
+    "test_lstm",
+    "test_per_channel_observer",
+    "test_per_tensor_observer",
+    "test_default_qat_qconfig",
+    "test_linear_relu_package_quantization_transforms",
+]
+
+TABLE = case_table.load_table()
+
+
+def test_every_seed_case_is_declared_once():
+    assert sorted(c.name for c in TABLE) == sorted(SEED_CASES)
+
+
+@pytest.mark.parametrize("case", list(TABLE), ids=lambda c: c.name)
+def test_case_is_consistent(case):
+    assert case.module in modules.FACTORIES
+    assert set(case.engines) <= set(TABLE.qengines)
+    assert case.golden_names()[0].startswith("TestSerialization.%s." % case.name)
+    assert case.note, "every entry says why it is what it is"
+
+
+def test_kinds_follow_the_seed():
+    kinds = {c.name: c.kind for c in TABLE}
+    assert kinds["test_lstm"] == "op"
+    assert kinds["test_conv2d_graph_v3"] == "op_graph"
+    assert kinds["test_default_qat_qconfig"] == "observer"
+    assert kinds["test_linear_relu_package_quantization_transforms"] == "package"
+    assert TABLE["test_default_qat_qconfig"].check_numerics is False
+    assert TABLE["test_lstm"].zipfile and not TABLE["test_linear"].zipfile
+    assert TABLE["test_lstm"].avx512_vnni_sensitive
+    assert [c.name for c in TABLE if c.avx512_vnni_sensitive] == ["test_lstm"]
+
+
+def test_engine_independent_cases_are_the_observers():
+    assert sorted(c.name for c in TABLE if c.engine_independent) == [
+        "test_default_qat_qconfig",
+        "test_per_channel_observer",
+        "test_per_tensor_observer",
+    ]
+
+
+def test_package_case_uses_allclose_defaults():
+    case = TABLE["test_linear_relu_package_quantization_transforms"]
+    assert (case.atol, case.rtol) == (1e-08, 1e-05)
+    assert case.parts == ("input", "package", "get_attr_targets", "expected")
+
+
+def _table(tmp_path, entry):
+    path = tmp_path / "cases.bzl"
+    path.write_text(textwrap.dedent('''\
+        QENGINES = ["fbgemm", "x86"]
+        GOLDEN_PARTS = {"op": ["input"]}
+        CASES = [%s]
+    ''') % entry)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ('{"name": "a", "kind": "op", "module": "m", "input_size": [1]}', "missing ['engines']"),
+        ('{"name": "a", "kind": "op", "module": "m", "input_size": [1], "engines": [], "color": 1}', "unknown ['color']"),
+        ('{"name": "a", "kind": "oops", "module": "m", "input_size": [1], "engines": []}', "kind 'oops'"),
+        ('{"name": "a", "kind": "op", "module": "m", "input_size": [1], "engines": ["tpu"]}', "engines ['tpu']"),
+    ],
+)
+def test_bad_entries_are_named(tmp_path, entry, message):
+    with pytest.raises(case_table.TableError, match="a") as error:
+        case_table.load_table(_table(tmp_path, entry))
+    assert message in str(error.value)
+
+
+def test_unknown_case_lists_the_known_ones():
+    with pytest.raises(case_table.TableError, match="test_linear_relu"):
+        TABLE["test_nope"]

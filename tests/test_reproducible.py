@@ -1,0 +1,80 @@
+"""The byte-reproducible writers load with stock torch and depend on nothing but their input."""
+
+import pickle
+import zipfile
+
+import torch
+
+from bc import reproducible
+
+
+def quantized_state():
+    torch.manual_seed(0)
+    weight = torch.quantize_per_tensor(torch.randn(3, 3), 0.1, 0, torch.qint8)
+    return {"weight": weight, "bias": torch.randn(3), "scale": torch.tensor(0.5)}
+
+
+def test_legacy_writer_is_byte_stable_across_memory_addresses(tmp_path):
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    reproducible.save_legacy(quantized_state(), first)
+    reproducible.save_legacy({k: v.clone() for k, v in quantized_state().items()}, second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_legacy_writer_output_loads_like_torch_own(tmp_path):
+    ours, theirs = tmp_path / "ours.pt", tmp_path / "theirs.pt"
+    state = quantized_state()
+    reproducible.save_legacy(state, ours)
+    torch.save(state, theirs, _use_new_zipfile_serialization=False)
+    loaded, reference = torch.load(ours, weights_only=True), torch.load(theirs, weights_only=True)
+    assert loaded.keys() == reference.keys()
+    assert torch.equal(loaded["weight"].int_repr(), reference["weight"].int_repr())
+    assert loaded["weight"].q_scale() == reference["weight"].q_scale()
+    assert torch.equal(loaded["bias"], reference["bias"])
+
+
+def test_shared_storage_is_written_once(tmp_path):
+    base = torch.arange(6.0)
+    path = tmp_path / "shared.pt"
+    reproducible.save_legacy({"a": base, "b": base[2:]}, path)
+    loaded = torch.load(path, weights_only=True)
+    loaded["a"][3] = 42.0
+    assert loaded["b"][1] == 42.0
+
+
+def test_pickle_strings_are_rewritten_in_place():
+    data = pickle.dumps(("keep", ("/abs/root/torch/x.py", 7)), protocol=2)
+    rewritten = reproducible.rewrite_pickle_strings(data, lambda s: s.replace("/abs/root/", ""))
+    assert pickle.loads(rewritten) == ("keep", ("torch/x.py", 7))
+    assert reproducible.rewrite_pickle_strings(data, lambda s: s) == data
+
+
+def test_portable_drops_roots_and_generator_frames():
+    roots = ["/sandbox/1/site-packages/"]
+    project = "/sandbox/1/runfiles/quant_bc/"
+    text = "/sandbox/1/site-packages/torch/_ops.py(12): __call__\n" + project + "bc/generation.py(40): produce_op\n"
+    assert reproducible.portable(text, roots, project) == (
+        "torch/_ops.py(12): __call__\n" + reproducible.GENERATOR_FRAME + "\n"
+    )
+
+
+class Scaled(torch.nn.Module):
+    def forward(self, x):
+        return x * 2 + 1
+
+
+def test_script_archives_name_no_machine_path_and_still_run(tmp_path):
+    scripted, traced = tmp_path / "m.scripted.pt", tmp_path / "m.traced.pt"
+    reproducible.save_script(torch.jit.script(Scaled()), str(scripted))
+    reproducible.save_script(torch.jit.trace(Scaled(), torch.ones(2)), str(traced))
+    for path in (scripted, traced):
+        assert reproducible.absolute_paths_in(str(path), reproducible.import_roots()) == []
+        assert torch.equal(torch.jit.load(str(path))(torch.ones(2)), torch.full((2,), 3.0))
+
+
+def test_script_archive_keeps_torch_archive_layout(tmp_path):
+    path = tmp_path / "TestSerialization.x.scripted.pt"
+    reproducible.save_script(torch.jit.script(Scaled()), str(path))
+    names = zipfile.ZipFile(path).namelist()
+    assert all(n.startswith("TestSerialization.x.scripted/") for n in names)
+    assert "TestSerialization.x.scripted/.data/serialization_id" in names
