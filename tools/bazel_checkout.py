@@ -1,0 +1,133 @@
+"""Copies of this checkout, each driven by its own Bazel server, for the tools/
+scripts that check what only Bazel itself can show (invalidation, caching,
+reproducibility across paths). Standard library only: it runs on the host.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUMMARY = re.compile(
+    r"^(?P<label>//\S+)\s+(?P<cached>\(cached\) )?(?P<status>PASSED|FAILED|SKIPPED|NO STATUS|FLAKY|TIMEOUT|FAILED TO BUILD)\b",
+    re.MULTILINE,
+)
+
+
+_START = time.monotonic()
+
+
+def log(message):
+    print("[%s %5.0fs] %s" % (os.path.basename(sys.argv[0]), time.monotonic() - _START, message), flush=True)
+
+
+class BazelError(RuntimeError):
+    pass
+
+
+class Checkout:
+    """A copy of the working tree (tracked and new files) at a path of its own."""
+
+    def __init__(self, parent, name):
+        self.path = os.path.join(parent, name)
+        self.output_base = os.path.join(parent, name + "-output-base")
+        files = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT, check=True, capture_output=True,
+        ).stdout.decode().split("\0")
+        for relative in filter(None, files):
+            source = os.path.join(ROOT, relative)
+            if not os.path.lexists(source):
+                continue  # deleted in the working tree
+            target = os.path.join(self.path, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+
+    def bazel(self, *args, startup=(), check=True, env=None):
+        """Runs bazel in this checkout; returns its combined output."""
+        command = ["bazel", "--output_base=" + self.output_base, "--max_idle_secs=300", *startup, *args]
+        result = subprocess.run(
+            command, cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, **(env or {})),
+        )
+        if check and result.returncode != 0:
+            raise BazelError("`%s` failed (exit %d):\n%s" % (" ".join(args), result.returncode, result.stdout[-6000:]))
+        return result.stdout
+
+    def test(self, *args, check=True):
+        """bazel test; returns {label: status} where status is cached, executed or skipped."""
+        output = self.bazel("test", *args, check=check)
+        return test_results(output), output
+
+    def edit(self, relative, transform):
+        path = os.path.join(self.path, relative)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(transform(text))
+
+    def close(self):
+        subprocess.run(
+            ["bazel", "--output_base=" + self.output_base, "shutdown"],
+            cwd=self.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for tree in (self.output_base, self.path):
+            # Bazel leaves its outputs read-only.
+            subprocess.run(["chmod", "-R", "u+w", tree], stderr=subprocess.DEVNULL)
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+def test_results(output):
+    results = {}
+    for match in SUMMARY.finditer(output):
+        status = match.group("status")
+        if status == "SKIPPED":
+            results[match.group("label")] = "skipped"
+        elif match.group("cached"):
+            results[match.group("label")] = "cached"
+        elif status == "PASSED":
+            results[match.group("label")] = "executed"
+        else:
+            results[match.group("label")] = status.lower()
+    return results
+
+
+def executed(results):
+    return sorted(label for label, status in results.items() if status == "executed")
+
+
+@contextlib.contextmanager
+def checkouts(*names):
+    parent = tempfile.mkdtemp(prefix="quant-bc-")
+    made = []
+    try:
+        for name in names:
+            made.append(Checkout(parent, name))
+        yield made
+    finally:
+        for checkout in made:
+            checkout.close()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+class Failures:
+    """Collects failed expectations; exits non-zero with all of them at the end."""
+
+    def __init__(self):
+        self.messages = []
+
+    def expect(self, condition, message):
+        log(("ok: " if condition else "FAILED: ") + message.splitlines()[0])
+        if not condition:
+            self.messages.append(message)
+
+    def exit(self):
+        if self.messages:
+            print("\n".join(["", "FAILED:"] + self.messages), file=sys.stderr)
+            sys.exit(1)
+        log("all checks passed")
