@@ -5,17 +5,24 @@ interpreter, inside the repository directory. It
 
   1. installs every pinned distribution with pip in --require-hashes mode, so a
      tampered lock or wheel stops here with pip's hash error;
-  2. drops the files that no test may depend on (see --exclude);
-  3. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
-     `import torch` does not recompile on every test and the repository has the
+  2. moves each distribution's files (its RECORD) into a directory of its own,
+     dists/<name>/, which is that distribution's import root;
+  3. drops the files that no test may depend on (see --exclude);
+  4. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
+     `import torch` does not recompile in every test and the repository has the
      same bytes in every output base;
-  4. writes BUILD files: one py_library per distribution with exactly that
-     distribution's files (from its RECORD) and its locked dependencies, under
-     rules_python's hub names (@pypi//torch, @pypi//absl_py, ...);
-  5. writes environment.txt, the locked pins without comments, into every
+  5. writes BUILD files: one py_library per distribution, under rules_python's
+     hub names (@pypi//torch, @pypi//absl_py, ...), whose data is its
+     directory and whose deps are its locked dependencies;
+  6. writes environment.txt, the locked pins without comments, into every
      distribution's data: the installed set is one environment (torch and
      pytest import what they find, not only what they declare), so a changed
      pin re-runs every test, and a comment-only edit of the lock re-runs none.
+
+Each distribution is one directory in the data of its target, not thousands
+of files: Bazel stages it as one symlink in runfiles and sandboxes (on this
+machine, creating the ~10,000 per-file links of torch cost seconds per test),
+while the digests of the action still cover every file in it.
 """
 
 import argparse
@@ -28,7 +35,8 @@ import shutil
 import subprocess
 import sys
 
-SITE = "site-packages"
+DISTS = "dists"
+ENVIRONMENT = "environment.txt"
 
 
 def normalize(name):
@@ -45,9 +53,8 @@ def pip_install(lock, target):
             "--no-compile",
             "--no-warn-script-location",
             "--disable-pip-version-check",
-            "--quiet",
-            "--quiet",  # keep pip's errors (a hash mismatch), drop the chatter
             "--root-user-action=ignore",
+            "--quiet", "--quiet",  # keep pip's errors (a hash mismatch), drop the chatter
             "--target", target,
             "--requirement", lock,
         ],
@@ -77,65 +84,56 @@ def read_metadata(dist_info):
 
 
 def recorded_files(dist_info):
-    """Files pip installed for one distribution, relative to site-packages."""
-    files = []
+    """(files under the import root, files outside it) that pip installed for one distribution.
+
+    RECORD names the files outside relative to the import root ("../../bin/x");
+    pip --target puts them beside it ("bin/x"). They are console scripts, which
+    embed this machine's interpreter path, and data such as man pages: no test
+    uses them.
+    """
     with open(os.path.join(dist_info, "RECORD"), encoding="utf-8") as f:
-        for line in f:
-            path = line.rsplit(",", 2)[0]
-            if path and not path.startswith("../"):
-                files.append(os.path.normpath(path))
-    return files
+        paths = [os.path.normpath(line.rsplit(",", 2)[0]) for line in f if line.strip()]
+    inside = [p for p in paths if not p.startswith("../")]
+    outside = [re.sub(r"^(\.\./)+", "", p) for p in paths if p.startswith("../")]
+    return inside, outside
 
 
-def is_excluded(path, patterns):
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+def move_into(installed, files, destination):
+    for path in files:
+        target = os.path.join(destination, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.rename(os.path.join(installed, path), target)
 
 
-def prune(site, patterns):
-    for root, dirs, files in os.walk(site, topdown=False):
+def prune(directory, patterns):
+    for root, _, files in os.walk(directory, topdown=False):
         for name in files:
             full = os.path.join(root, name)
-            if is_excluded(os.path.relpath(full, site), patterns):
+            if any(fnmatch.fnmatchcase(os.path.relpath(full, directory), p) for p in patterns):
                 os.remove(full)
-        if not os.listdir(root) and root != site:
+        if root != directory and not os.listdir(root):
             os.rmdir(root)
 
 
-def compile_bytecode(site):
-    # The prefix given as ddir replaces the absolute repository path in every
-    # code object; the import system restores the real path at load time.
+def unclaimed_files(directory):
+    return sorted(
+        os.path.relpath(os.path.join(root, name), directory)
+        for root, _, files in os.walk(directory)
+        for name in files
+    )
+
+
+def compile_bytecode(directory, hub):
+    # ddir replaces the absolute repository path in every code object (the
+    # import system restores the real path at load time), so the .pyc bytes
+    # are the same in every output base.
     compileall.compile_dir(
-        site,
-        ddir=SITE,
+        directory,
+        ddir=hub,
         quiet=2,
         workers=0,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
     )
-
-
-def stageable(path):
-    """Bazel 4's runfiles manifest is space-separated: such a file cannot be staged."""
-    return " " not in path
-
-
-def with_bytecode(site, files):
-    tag = sys.implementation.cache_tag
-    result = []
-    for path in files:
-        if not os.path.isfile(os.path.join(site, path)):
-            continue  # pruned
-        if not stageable(path):
-            continue  # listed in the BUILD file by write_build_files
-        result.append(path)
-        if path.endswith(".py"):
-            head, tail = os.path.split(path)
-            pyc = os.path.join(head, "__pycache__", "%s.%s.pyc" % (tail[:-3], tag))
-            if os.path.isfile(os.path.join(site, pyc)):
-                result.append(pyc)
-    return sorted(result)
-
-
-ENVIRONMENT = "environment.txt"
 
 
 def locked_pins(lock_text):
@@ -160,27 +158,19 @@ def write_build_files(repo, dists):
         'package(default_visibility = ["//visibility:public"])\n',
     ]
     for dist in dists:
-        py = [f for f in dist["files"] if f.endswith(".py")]
-        other = [f for f in dist["files"] if not f.endswith(".py")]
+        directory = "%s/%s" % (DISTS, dist["hub"])
         deps = sorted(":pkg_%s" % d for d in set(dist["requires"]) & known)
-        left_out = "".join(
-            "# left out, Bazel 4 cannot stage a name with a space: %s\n" % f for f in dist["unstageable"]
-        )
         root.append(
-            "\n# {name} {version}\n{left_out}py_library(\n"
+            "\n# {name} {version}\npy_library(\n"
             '    name = "pkg_{hub}",\n'
-            "    srcs = [\n{srcs}    ],\n"
-            "    data = [\n{data}        \"{environment}\",\n    ],\n"
-            '    imports = ["{site}"],\n'
+            '    data = [\n        "{directory}",\n        "{environment}",\n    ],\n'
+            '    imports = ["{directory}"],\n'
             "    deps = [\n{deps}    ],\n)\n".format(
                 name=dist["name"],
                 version=dist["version"],
-                left_out=left_out,
                 hub=dist["hub"],
-                srcs=starlark_list(SITE + "/" + f for f in py),
-                data=starlark_list(SITE + "/" + f for f in other),
+                directory=directory,
                 environment=ENVIRONMENT,
-                site=SITE,
                 deps=starlark_list(deps),
             )
         )
@@ -210,34 +200,37 @@ def main():
         "--exclude",
         action="append",
         default=[],
-        help="glob (relative to site-packages) of installed files no target may use",
+        help="glob, relative to a distribution's directory, of installed files no target may use",
     )
     args = parser.parse_args()
 
-    site = os.path.join(args.repo, SITE)
-    shutil.rmtree(site, ignore_errors=True)
-    pip_install(args.lock, site)
-    dist_infos = sorted(d for d in os.listdir(site) if d.endswith(".dist-info"))
+    installed = os.path.join(args.repo, "_installed")
+    dists_dir = os.path.join(args.repo, DISTS)
+    for stale in (installed, dists_dir):
+        shutil.rmtree(stale, ignore_errors=True)
+    pip_install(args.lock, installed)
+
     dists = []
-    for dist_info in dist_infos:
-        path = os.path.join(site, dist_info)
-        name, version, requires = read_metadata(path)
-        dists.append({
-            "name": name,
-            "version": version,
-            "hub": normalize(name),
-            "requires": requires,
-            "files": recorded_files(path),
-        })
+    for dist_info in sorted(d for d in os.listdir(installed) if d.endswith(".dist-info")):
+        name, version, requires = read_metadata(os.path.join(installed, dist_info))
+        dist = {"name": name, "version": version, "hub": normalize(name), "requires": requires}
+        files, outside = recorded_files(os.path.join(installed, dist_info))
+        for path in outside:
+            os.remove(os.path.join(installed, path))
+        directory = os.path.join(dists_dir, dist["hub"])
+        move_into(installed, files, directory)
+        prune(directory, args.exclude)
+        compile_bytecode(directory, dist["hub"])
+        dists.append(dist)
+    leftover = unclaimed_files(installed)
+    if leftover:
+        sys.exit("@pypi: pip installed files that no distribution's RECORD claims: %s" % leftover[:20])
+    shutil.rmtree(installed)
+
     with open(args.lock, encoding="utf-8") as f:
         pins = locked_pins(f.read())
     with open(os.path.join(args.repo, ENVIRONMENT), "w", encoding="utf-8") as f:
         f.write("".join(pin + "\n" for pin in pins))
-    prune(site, args.exclude)
-    compile_bytecode(site)
-    for dist in dists:
-        dist["unstageable"] = sorted(f for f in dist["files"] if not stageable(f))
-        dist["files"] = with_bytecode(site, dist["files"])
     write_build_files(args.repo, dists)
 
 

@@ -39,7 +39,7 @@ pypi_repository = repository_rule(
     attrs = {
         "lock": attr.label(mandatory = True, allow_single_file = True, doc = "requirements file, every line pinned with --hash"),
         "interpreter": attr.label(mandatory = True, allow_single_file = True, doc = "file holding the pinned interpreter's absolute path"),
-        "exclude": attr.string_list(doc = "globs (relative to site-packages) of installed files that no target may use"),
+        "exclude": attr.string_list(doc = "globs (relative to a distribution's directory) of installed files that no target may use"),
         "timeout": attr.int(default = 1800),
         "_installer": attr.label(default = "//third_party/pypi:install.py", allow_single_file = True),
     },
