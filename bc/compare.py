@@ -67,7 +67,7 @@ def tensor_differences(actual, expected, atol, rtol, label):
         what = " and ".join(
             w for w, differs in (("dtype", actual.dtype != expected.dtype), ("shape", actual.shape != expected.shape)) if differs
         )
-        return ["%s: %s differ%s" % (label, what, sides)]
+        return ["%s: %s %s%s" % (label, what, "differ" if " and " in what else "differs", sides)]
     if actual.is_quantized and actual.qscheme() != expected.qscheme():
         return ["%s: quantization scheme differs%s" % (label, sides)]
     try:

@@ -44,7 +44,10 @@ def golden_filegroups(name, cases):
                 ],
                 allow_empty = True,
             ),
-            visibility = ["//bc:__pkg__"],
+            visibility = [
+                "//bc:__pkg__",
+                "//tests:__pkg__",
+            ],
         )
     native.filegroup(
         name = name,

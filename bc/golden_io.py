@@ -45,34 +45,48 @@ def weights_only_load(path):
         try:
             return torch.load(path, weights_only=True)
         except pickle.UnpicklingError as error:
-            message = str(error)
-            if "Unsupported" in message or "not an allowed global" in message:
-                detail = next(
-                    (line.strip() for line in message.splitlines() if "Unsupported" in line),
-                    message.splitlines()[-1],
-                )
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            refusal = next((line for line in lines if "unsupported" in line.lower()), None)
+            if refusal:
                 raise GoldenError(
                     "%s: unsafe: loading it would call code outside the weights-only allowlist "
-                    "(%s); refused without running it. Replace the file with a trusted one." % (path, detail)
+                    "(%s); refused without running it. Replace the file with a trusted one." % (path, refusal)
                 ) from None
-            raise GoldenError("%s: bad pickle: %s" % (path, message.splitlines()[0])) from None
-        except (RuntimeError, EOFError, ValueError, OSError) as error:
+            raise GoldenError("%s: bad pickle: %s" % (path, lines[-1] if lines else error)) from None
+        except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways
             raise GoldenError(
-                "%s: truncated or corrupt: %s" % (path, str(error).splitlines()[0])
+                "%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, str(error).splitlines()[0])
             ) from None
 
 
-def _legacy_magic_problem(head):
-    """Checks the first pickle of a legacy torch.save file without unpickling it."""
-    try:
-        for opcode, arg, _ in pickletools.genops(head):
-            if opcode.name in ("LONG1", "LONG4", "INT", "BININT", "LONG"):
-                return None if arg == LEGACY_MAGIC else "wrong magic number %r" % arg
-            if opcode.name not in ("PROTO", "FRAME"):
-                break
-    except (ValueError, IndexError) as error:
-        return "bad pickle header: %s" % error
-    return "not a torch.save file (no magic number at the start)"
+def _pickle_problem(path):
+    """Reads the first pickle of a legacy torch.save file as opcodes, never unpickling it.
+
+    In a torch.save file that pickle is the magic number alone; one that
+    imports anything is a pickle that would run code on load.
+    """
+    imports, strings, magic = [], [], None
+    with open(path, "rb") as f:
+        try:
+            for opcode, arg, _ in pickletools.genops(f):
+                if opcode.name in ("GLOBAL", "INST"):
+                    imports.append(arg.replace(" ", "."))
+                elif opcode.name == "STACK_GLOBAL":
+                    imports.append(".".join(strings[-2:]))
+                elif isinstance(arg, str):
+                    strings.append(arg)
+                elif isinstance(arg, int) and magic is None and opcode.name not in ("PROTO", "FRAME"):
+                    magic = arg
+        except (ValueError, EOFError) as error:
+            return "bad pickle: %s" % error
+    if imports:
+        return (
+            "unsafe: a pickle that imports %s, which would run when loaded; refused without "
+            "loading it. Replace the file with a trusted one." % ", ".join(imports)
+        )
+    if magic != LEGACY_MAGIC:
+        return "wrong magic number %r: not a legacy torch.save file" % (magic,)
+    return None
 
 
 def format_problem(path):
@@ -90,7 +104,7 @@ def format_problem(path):
             return "truncated or corrupt zip archive (%s)" % error
         return None if bad is None else "corrupt zip member %s (CRC mismatch)" % bad
     if head.startswith(b"\x80"):
-        return _legacy_magic_problem(head)
+        return _pickle_problem(path)
     return "not a torch file: starts with %r, neither a zip archive nor a torch.save pickle" % head[:8]
 
 

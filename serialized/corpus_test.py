@@ -1,0 +1,19 @@
+"""//serialized:corpus_test: the corpus as a whole is consistent (bc/corpus.py)."""
+
+from absl.testing import absltest
+
+from bc import case_table, corpus
+
+
+# This test's own files sit beside the corpus in its runfiles.
+OWN_FILES = ("corpus_test", "corpus_test.py")
+
+
+class CorpusTest(absltest.TestCase):
+    def test_every_file_belongs_to_a_case_and_every_case_has_its_files(self):
+        found = corpus.problems("serialized", case_table.load_table(), ignored=OWN_FILES)
+        self.assertEqual(found, [], "\n".join(["corpus problems:"] + found))
+
+
+if __name__ == "__main__":
+    absltest.main()
