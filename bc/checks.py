@@ -14,7 +14,11 @@ Every check collects all differences of a case under one engine and fails
 once, with each difference located by compare.Where.
 """
 
-from bc import compare, modules
+import contextlib
+
+from bc import compare, engines, modules
+
+ENGINE_INDEPENDENT = "engine-independent"
 
 
 def _compare_outputs(case, golden, engine, runs):
@@ -83,3 +87,9 @@ CHECKS = {
 def check(case, golden, engine):
     """Problems found in one case under one engine (already selected); [] if none."""
     return CHECKS[case.kind](case, golden, engine)
+
+
+def check_under(case, golden, engine=None):
+    """check() with the engine selected; engine None for an engine-independent case."""
+    with engines.engine(engine) if engine else contextlib.nullcontext():
+        return check(case, golden, engine or ENGINE_INDEPENDENT)
