@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUMMARY = re.compile(
@@ -70,6 +71,30 @@ class Checkout:
             text = f.read()
         with open(path, "w", encoding="utf-8") as f:
             f.write(transform(text))
+
+    def replace_golden_file(self, case_name, part):
+        """Gives one golden file different bytes with the same content, and updates its manifest.
+
+        The file is a torch zip archive, rewritten under another top-level
+        folder name; torch.load reads records relative to whatever folder the
+        archive uses, so the case's test still passes.
+        """
+        sys.path.insert(0, self.path)
+        try:
+            from bc import case_table, manifest
+        finally:
+            sys.path.pop(0)
+        case = case_table.load_table(os.path.join(self.path, "bc", "cases.bzl"))[case_name]
+        golden_dir = os.path.join(self.path, "serialized")
+        path = os.path.join(golden_dir, case.golden_name(part))
+        with zipfile.ZipFile(path) as archive:
+            records = [(info.filename.split("/", 1)[1], archive.read(info)) for info in archive.infolist()]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+            for name, data in records:
+                archive.writestr("renamed/" + name, data)
+        manifest_path = manifest.manifest_path(golden_dir, case.name)
+        producer = manifest.read(manifest_path).producer
+        manifest.write(manifest_path, manifest.describe(golden_dir, case, "replaced by " + sys.argv[0], producer))
 
     def close(self):
         subprocess.run(
