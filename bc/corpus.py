@@ -10,9 +10,6 @@ import os
 
 from bc import journal, manifest
 
-REGENERATE = "bazel run //bc:regenerate"
-
-
 def _files(golden_dir):
     found = set()
     for root, dirs, files in os.walk(golden_dir):
@@ -45,15 +42,22 @@ def problems(golden_dir, table, ignored=()):
         manifest_file = os.path.relpath(manifest.manifest_path("", case.name))
         present_golden = [n for n in names if n in present]
         if not present_golden and manifest_file not in present:
-            found.append("%s: the case has no golden files; generate them with `%s -- %s`" % (case.name, REGENERATE, case.name))
+            found.append(
+                "%s: the case has no golden files; generate them with `%s`"
+                % (case.name, manifest.regenerate_command(case.name))
+            )
         elif manifest_file not in present:
-            found.append("%s: golden files but no manifest; record them with `%s -- --adopt %s`" % (case.name, REGENERATE, case.name))
+            found.append(
+                "%s: golden files but no manifest; record them with `%s`"
+                % (case.name, manifest.regenerate_command("--adopt", case.name))
+            )
         else:
             found.extend(_manifest_problems(golden_dir, case, manifest_file, present))
         present -= set(names) | {manifest_file}
     for leftover in journal.unfinished(golden_dir):
         found.append(
-            "%s: an interrupted `%s` left it half-written; run `%s` to roll it back" % (leftover, REGENERATE, REGENERATE)
+            "%s: an interrupted `%s` left it half-written; run `%s` to roll it back"
+            % (leftover, manifest.REGENERATE, manifest.REGENERATE)
         )
         present.discard(os.path.relpath(manifest.pending_path("", leftover)))
     for orphan in sorted(present):

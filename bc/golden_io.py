@@ -35,10 +35,6 @@ class GoldenError(Exception):
     """A golden file problem; the message names each file and the remedy."""
 
 
-def regenerate_command(case_name):
-    return "bazel run //bc:regenerate -- %s" % case_name
-
-
 def weights_only_load(path):
     """torch.load(path, weights_only=True); raises GoldenError('unsafe: ...') if refused."""
     with torch.serialization.safe_globals([torch.ScriptObject]):
@@ -124,14 +120,14 @@ class GoldenSet:
         pending = manifest.pending_path(self.directory, name)
         if os.path.exists(pending):
             raise GoldenError(
-                "%s: a `bazel run //bc:regenerate` was interrupted while writing this case (%s). "
-                "Run `bazel run //bc:regenerate` to complete or roll it back." % (name, pending)
+                "%s: a `%s` was interrupted while writing this case (%s). "
+                "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, manifest.REGENERATE)
             )
         missing = [self.path(p) for p in self.case.parts if not os.path.exists(self.path(p))]
         if missing:
             raise GoldenError(
                 "%s: golden file%s missing:\n  %s\nRestore with:  %s"
-                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), regenerate_command(name))
+                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), manifest.regenerate_command(name))
             )
         problems = []
         for part in self.case.parts:
@@ -147,7 +143,7 @@ class GoldenSet:
         if problems:
             raise GoldenError(
                 "%s: unreadable golden files:\n  %s\nRestore them with:  %s  (after deleting them), "
-                "or from version control." % (name, "\n  ".join(problems), regenerate_command(name))
+                "or from version control." % (name, "\n  ".join(problems), manifest.regenerate_command(name))
             )
         self._verify_digests()
 
@@ -158,9 +154,8 @@ class GoldenSet:
             recorded = manifest.read(path)
         except FileNotFoundError:
             raise GoldenError(
-                "%s: no manifest %s. Files from elsewhere are recorded with "
-                "`bazel run //bc:regenerate -- --adopt`; generated ones with %s."
-                % (name, path, regenerate_command(name))
+                "%s: no manifest %s. Files from elsewhere are recorded with `%s`; generated ones with %s."
+                % (name, path, manifest.regenerate_command("--adopt", name), manifest.regenerate_command(name))
             ) from None
         except manifest.ManifestError as error:
             raise GoldenError("%s: %s" % (name, error)) from None
@@ -178,10 +173,15 @@ class GoldenSet:
         if problems:
             raise GoldenError(
                 "%s: golden files do not match %s:\n  %s\n"
-                "If the change is intended, record it: `bazel run //bc:regenerate -- --force %s` "
-                "for regenerated files, `bazel run //bc:regenerate -- --adopt --origin TEXT` for files "
+                "If the change is intended, record it: `%s` for regenerated files, `%s` for files "
                 "from elsewhere. Otherwise restore the files from version control."
-                % (name, path, "\n  ".join(problems), name)
+                % (
+                    name,
+                    path,
+                    "\n  ".join(problems),
+                    manifest.regenerate_command("--force", name),
+                    manifest.regenerate_command("--adopt", "--origin", "TEXT", name),
+                )
             )
 
     def load(self, part):

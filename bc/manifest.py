@@ -14,6 +14,12 @@ import os
 
 MANIFEST_DIR = "manifest"
 FORMAT = 1
+REGENERATE = "bazel run //bc:regenerate"
+
+
+def regenerate_command(*args):
+    """The command line that writes manifests (and golden files), for messages."""
+    return " -- ".join([REGENERATE, " ".join(args)]) if args else REGENERATE
 
 
 def manifest_path(golden_dir, case_name):

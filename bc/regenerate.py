@@ -77,8 +77,8 @@ def plan(case, generated_dir, golden_dir, force):
         raise Refusal(
             "%s is partly present and its present files are not what the pinned configuration "
             "produces now:\n  %s\nRestoring the missing ones would mix two generations; refusing. "
-            "Overwrite the whole case with:  bazel run //bc:regenerate -- --force %s"
-            % (case.name, "\n  ".join(drifted), case.name)
+            "Overwrite the whole case with:  %s"
+            % (case.name, "\n  ".join(drifted), manifest.regenerate_command("--force", case.name))
         )
     # The present files are the generated ones: the generated manifest covers them all.
     return [n for n in case_files(case) if n not in present]
@@ -133,7 +133,7 @@ def adopt(cases, golden_dir, origin, report=print):
 
 def main(argv):
     parser = argparse.ArgumentParser(
-        prog="bazel run //bc:regenerate --",
+        prog=manifest.REGENERATE + " --",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -147,7 +147,7 @@ def main(argv):
 
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
-        parser.error("run it with `bazel run //bc:regenerate -- ...`: it writes into the source tree")
+        parser.error("run it with `%s`: it writes into the source tree" % manifest.regenerate_command("..."))
     table = case_table.load_table()
     try:
         cases = [table[name] for name in args.cases] or list(table)
