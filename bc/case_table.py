@@ -11,7 +11,6 @@ import os
 # Found beside this module: it is in the runfiles of every target that uses it.
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.bzl")
 TABLE_NAME = "bc/cases.bzl"
-GOLDEN_PREFIX = "TestSerialization"
 KINDS = ("op", "op_graph", "observer", "package")
 
 
@@ -21,6 +20,7 @@ class TableError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Case:
+    golden_prefix: str
     name: str
     kind: str
     module: str
@@ -37,7 +37,7 @@ class Case:
 
     def golden_name(self, part):
         """PyTorch's own file name for one part of this case's golden files."""
-        return "%s.%s.%s.pt" % (GOLDEN_PREFIX, self.name, part)
+        return "%s.%s.%s.pt" % (self.golden_prefix, self.name, part)
 
     def golden_names(self):
         return [self.golden_name(part) for part in self.parts]
@@ -48,9 +48,8 @@ class Case:
 
 
 _REQUIRED = ("name", "kind", "module", "input_size", "engines")
-_OPTIONAL = tuple(
-    f.name for f in dataclasses.fields(Case) if f.name not in _REQUIRED and f.name != "parts"
-)
+_DERIVED = ("golden_prefix", "parts")
+_OPTIONAL = tuple(f.name for f in dataclasses.fields(Case) if f.name not in _REQUIRED + _DERIVED)
 
 
 def read_constants(path):
@@ -64,7 +63,8 @@ def read_constants(path):
     return constants
 
 
-def _case_from_entry(entry, golden_parts, qengines):
+def _case_from_entry(entry, constants):
+    golden_parts, qengines = constants["GOLDEN_PARTS"], tuple(constants["QENGINES"])
     name = entry.get("name", "<unnamed>")
     missing = [field for field in _REQUIRED if field not in entry]
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
@@ -79,6 +79,7 @@ def _case_from_entry(entry, golden_parts, qengines):
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
     fields["parts"] = tuple(golden_parts[entry["kind"]])
+    fields["golden_prefix"] = constants["GOLDEN_PREFIX"]
     return Case(**fields)
 
 
@@ -104,7 +105,7 @@ def load_table(path=TABLE_PATH):
     qengines = tuple(constants["QENGINES"])
     cases = {}
     for entry in constants["CASES"]:
-        case = _case_from_entry(entry, constants["GOLDEN_PARTS"], qengines)
+        case = _case_from_entry(entry, constants)
         if case.name in cases:
             raise TableError("%s appears twice in %s" % (case.name, TABLE_NAME))
         cases[case.name] = case

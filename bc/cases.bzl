@@ -7,7 +7,7 @@ ast.literal_eval). Keep it literals only.
 Fields of a case:
   name                  the seed's test method; golden files are
                         serialized/TestSerialization.<name>.<part>.pt
-  kind                  what is checked (README, "What each kind checks"):
+  kind                  what is checked (README, "The cases"):
                         op, op_graph, observer or package
   module                factory in bc/modules.py that builds the module
   input_size            shape of the generated input
@@ -22,6 +22,9 @@ Fields of a case:
                         (see --//bc:avx512_vnni)
   note                  why the entry is what it is
 """
+
+# PyTorch's own name for the golden files: <prefix>.<case>.<part>.pt.
+GOLDEN_PREFIX = "TestSerialization"
 
 # Every quantized engine a case may name, in the order tests run them.
 QENGINES = ["fbgemm", "onednn", "qnnpack", "x86"]

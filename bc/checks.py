@@ -1,4 +1,4 @@
-"""What each kind of case checks; README "What each kind checks" says it in prose.
+"""What each kind of case checks; README ("The cases") says it in prose.
 
   op        the eager module after load_state_dict, and torch.jit.load of the
             scripted and of the traced archive, each run on the input and
@@ -21,59 +21,72 @@ from bc import compare, engines, modules
 ENGINE_INDEPENDENT = "engine-independent"
 
 
-def _compare_outputs(case, golden, engine, runs):
-    """runs: (loader name, golden part the loader read, callable on the input)."""
-    example = golden.load("input")
-    expected = golden.load("expected")
+def _run_steps(case, golden, engine, steps):
+    """steps: (loader, golden part it reads, function returning differences).
+
+    A step that raises (a loader that cannot read an old file is exactly what
+    this suite looks for) is a problem of that loader, not a crash of the test.
+    """
     problems = []
-    for loader, part, run in runs:
-        found = compare.differences(run(example), expected, case.atol, case.rtol)
+    for loader, part, step in steps:
+        try:
+            found = step()
+        except Exception as error:  # noqa: BLE001 - reported with its place
+            found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
         if found:
             where = compare.Where(case.name, engine, loader, golden.path(part))
             problems.append("%s:\n    %s" % (where, "\n    ".join(found)))
     return problems
 
 
-def check_op(case, golden, engine):
+def _output(case, golden, model):
+    """Differences between model's output on the input and the expected output."""
+    return compare.differences(model(golden.load("input")), golden.load("expected"), case.atol, case.rtol)
+
+
+def _eager_op(case, golden):
     module = modules.build(case.module)
     module.load_state_dict(golden.load("state_dict"))
-    return _compare_outputs(case, golden, engine, [
-        ("eager", "state_dict", module),
-        ("scripted", "scripted", golden.load("scripted")),
-        ("traced", "traced", golden.load("traced")),
-    ])
+    return module
+
+
+def _loaded_archives(case, golden):
+    return [(part, part, lambda part=part: _output(case, golden, golden.load(part))) for part in ("scripted", "traced")]
+
+
+def check_op(case, golden, engine):
+    eager = ("eager", "state_dict", lambda: _output(case, golden, _eager_op(case, golden)))
+    return _run_steps(case, golden, engine, [eager] + _loaded_archives(case, golden))
 
 
 def check_op_graph(case, golden, engine):
-    return _compare_outputs(case, golden, engine, [
-        ("scripted", "scripted", golden.load("scripted")),
-        ("traced", "traced", golden.load("traced")),
-    ])
+    return _run_steps(case, golden, engine, _loaded_archives(case, golden))
 
 
-def check_observer(case, golden, engine):
+def _observer(case, golden):
     observer = modules.build(case.module)
     saved = golden.load("state_dict")
     observer.load_state_dict(saved)
-    where = compare.Where(case.name, engine, "eager", golden.path("state_dict"))
-    problems = []
-    round_trip = compare.differences(dict(observer.state_dict()), dict(saved), label="state_dict")
-    if round_trip:
-        problems.append("%s: state dict round trip:\n    %s" % (where, "\n    ".join(round_trip)))
+    found = compare.differences(dict(observer.state_dict()), dict(saved), label="state_dict round trip")
     if case.check_numerics:
-        problems += _compare_outputs(case, golden, engine, [("eager", "state_dict", observer)])
-    return problems
+        found += _output(case, golden, observer)
+    return found
 
 
-def check_package(case, golden, engine):
-    example = golden.load("input")
-    quantized = modules.fx_quantize(golden.load("package"), example)
-    where = compare.Where(case.name, engine, "package", golden.path("get_attr_targets"))
+def check_observer(case, golden, engine):
+    return _run_steps(case, golden, engine, [("eager", "state_dict", lambda: _observer(case, golden))])
+
+
+def _package(case, golden):
+    quantized = modules.fx_quantize(golden.load("package"), golden.load("input"))
     found = compare.set_differences(
         modules.get_attr_targets(quantized), golden.load("get_attr_targets"), "get_attr targets"
     )
-    problems = ["%s:\n    %s" % (where, "\n    ".join(found))] if found else []
-    return problems + _compare_outputs(case, golden, engine, [("package", "package", quantized)])
+    return found + _output(case, golden, quantized)
+
+
+def check_package(case, golden, engine):
+    return _run_steps(case, golden, engine, [("package", "package", lambda: _package(case, golden))])
 
 
 CHECKS = {

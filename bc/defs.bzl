@@ -14,16 +14,15 @@ avx512_vnni_sensitive); the others are Python's (bc/case_table.py).
 """
 
 load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
-load(":cases.bzl", "GOLDEN_PARTS", "QENGINES")
+load(":cases.bzl", "GOLDEN_PARTS", "GOLDEN_PREFIX", "QENGINES")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
 # lists one is SKIPPED, and `bazel cquery` names the reason.
 _SKIPPED_BY_QENGINE = ["//bc:skipped_by_qengine"]
 _SKIPPED_ON_AVX512_VNNI = ["//bc:skipped_on_avx512_vnni"]
-_GOLDEN_PREFIX = "TestSerialization"
 
 def _golden_names(name, kind):
-    return ["%s.%s.%s.pt" % (_GOLDEN_PREFIX, name, part) for part in GOLDEN_PARTS[kind]]
+    return ["%s.%s.%s.pt" % (GOLDEN_PREFIX, name, part) for part in GOLDEN_PARTS[kind]]
 
 def golden_filegroups(name, cases):
     """//serialized:<case> for each case, and //serialized:<name> holding them all.

@@ -170,6 +170,22 @@ def test_float_expected_where_a_quantized_output_was_saved_is_said_plainly(corpu
     assert "expected: torch.float32 (1, 1)" in problems[0]
 
 
+class TwoInputs(torch.nn.Module):
+    def forward(self, x, y):
+        return x + y
+
+
+def test_archive_that_cannot_run_on_the_input_is_a_problem_of_its_loader(corpus):
+    case, golden = corpus("test_linear")
+    torch.jit.save(torch.jit.script(TwoInputs()), golden.path("scripted"))
+    adopt(golden)
+    with engines.engine("fbgemm"):
+        problems = checks.check(case, golden, "fbgemm")
+    (problem,) = problems  # eager and traced still pass
+    assert "case test_linear, engine fbgemm, loader scripted, file %s" % golden.path("scripted") in problem
+    assert "raised RuntimeError" in problem and "y" in problem
+
+
 def test_wrong_shape_in_expected_is_said_plainly(corpus):
     case, golden = corpus("test_lstm")
     expected = torch.load(golden.path("expected"), weights_only=True)

@@ -74,6 +74,7 @@ def test_package_case_uses_allclose_defaults():
 def _table(tmp_path, entry):
     path = tmp_path / "cases.bzl"
     path.write_text(textwrap.dedent('''\
+        GOLDEN_PREFIX = "TestSerialization"
         QENGINES = ["fbgemm", "x86"]
         GOLDEN_PARTS = {"op": ["input"]}
         CASES = [%s]
