@@ -31,6 +31,8 @@ def _probe(rctx, candidate):
     if result.return_code != 0:
         return None, "%s failed to start: %s" % (candidate, result.stderr.strip())
     lines = result.stdout.strip().split("\n")
+    if len(lines) < 4:
+        return None, "%s did not answer as a Python interpreter" % candidate
     implementation, version, executable = lines[0], lines[1], lines[2]
     if implementation != "CPython" or version != rctx.attr.version:
         return None, "%s is %s %s" % (candidate, implementation, version)
