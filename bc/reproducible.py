@@ -78,22 +78,121 @@ def save_state_dict(state_dict, path, zipfile_format):
         save_legacy(state_dict, path)
 
 
-def rewrite_pickle_strings(data, rewrite):
-    """The pickle `data` with every unicode string s replaced by rewrite(s).
+class _Str:
+    def __init__(self, old, new):
+        self.old, self.new = old, new
 
-    Works on the opcode stream, so it never unpickles (the C++ pickler's
-    output is plain protocol 2) and leaves memo indices untouched.
+
+class _Int:
+    def __init__(self, value, chunk):
+        self.value, self.chunk = value, chunk
+
+
+class _IntList(list):
+    pass
+
+
+_MARK = object()
+_BUILD_INTLIST = "torch.jit._pickle build_intlist"
+
+
+def _encode_int(value):
+    """An int as torch's pickler writes it."""
+    if 0 <= value < 1 << 8:
+        return b"K" + bytes([value])
+    if 0 <= value < 1 << 16:
+        return b"M" + struct.pack("<H", value)
+    return b"J" + struct.pack("<i", value)
+
+
+def _moved(offset, old_pieces, new_pieces):
+    """Where an offset into the old pieces joined lands in the new pieces joined."""
+    old_start = new_start = 0
+    for old, new in zip(old_pieces, new_pieces):
+        if offset < old_start + len(old):
+            return new_start + min(offset - old_start, len(new))
+        old_start += len(old)
+        new_start += len(new)
+    return new_start + (offset - old_start)
+
+
+def rewrite_debug_pkl(data, rewrite):
+    """A TorchScript *.debug_pkl with every string s replaced by rewrite(s).
+
+    The file is ("FORMAT_WITH_STRING_TABLE", strings, records), and a record's
+    source range is ((indices of its text's pieces in strings, filename index,
+    line), start, end), start and end being byte offsets into the pieces
+    joined. A traced archive's pieces are the lines of the Python call stack,
+    paths included; when they are rewritten, the offsets after them move. A
+    small pickle machine runs over the opcode stream, so nothing is unpickled,
+    and every byte it does not change keeps torch's encoding.
     """
     ops = list(pickletools.genops(data))
-    out = bytearray()
-    for index, (opcode, arg, start) in enumerate(ops):
-        end = ops[index + 1][2] if index + 1 < len(ops) else len(data)
-        if opcode.name in ("BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8") and rewrite(arg) != arg:
-            encoded = rewrite(arg).encode("utf-8")
-            out += b"X" + struct.pack("<I", len(encoded)) + encoded
-        else:
-            out += data[start:end]
-    return bytes(out)
+    chunks, stack, memo, table = [], [], {}, None
+    for index, (opcode, arg, position) in enumerate(ops):
+        raw = data[position : ops[index + 1][2] if index + 1 < len(ops) else len(data)]
+        name = opcode.name
+        if name == "BINUNICODE":
+            string = _Str(arg, rewrite(arg))
+            if string.new != arg:
+                encoded = string.new.encode("utf-8")
+                raw = b"X" + struct.pack("<I", len(encoded)) + encoded
+            stack.append(string)
+        elif name in ("BININT1", "BININT2", "BININT"):
+            stack.append(_Int(arg, len(chunks)))
+        elif name == "MARK":
+            stack.append(_MARK)
+        elif name in ("TUPLE", "APPENDS"):
+            cut = len(stack) - 1 - stack[::-1].index(_MARK)
+            items = stack[cut + 1 :]
+            del stack[cut:]
+            if name == "TUPLE":
+                stack.append(tuple(items))
+            else:
+                stack[-1].extend(items)
+        elif name in ("EMPTY_TUPLE", "TUPLE1", "TUPLE2", "TUPLE3"):
+            size = {"EMPTY_TUPLE": 0, "TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3}[name]
+            items = tuple(stack[len(stack) - size :])
+            del stack[len(stack) - size :]
+            stack.append(items)
+        elif name == "EMPTY_LIST":
+            stack.append([])
+        elif name in ("BINPUT", "LONG_BINPUT"):
+            memo[arg] = stack[-1]
+        elif name in ("BINGET", "LONG_BINGET"):
+            stack.append(memo[arg])
+        elif name == "GLOBAL":
+            stack.append(arg)
+        elif name == "REDUCE":
+            args, function = stack.pop(), stack.pop()
+            if function != _BUILD_INTLIST:
+                raise ValueError("unexpected call %r in a debug_pkl" % (function,))
+            stack.append(_IntList(i.value for i in args[0]))
+        elif name not in ("PROTO", "STOP"):
+            raise ValueError("unexpected opcode %s in a debug_pkl" % name)
+        chunks.append(raw)
+        if table is None and len(stack) == 2 and isinstance(stack[1], tuple):
+            table = stack[1]
+        top = stack[-1] if stack else None
+        if name == "TUPLE3" and table is not None and _is_source_range(top):
+            text, start, end = top[0][0], top[1], top[2]
+            old = [table[i].old.encode("utf-8") for i in text]
+            new = [table[i].new.encode("utf-8") for i in text]
+            for offset in (start, end):
+                chunks[offset.chunk] = _encode_int(_moved(offset.value, old, new))
+    return b"".join(chunks)
+
+
+def _is_source_range(value):
+    return (
+        isinstance(value, tuple)
+        and len(value) == 3
+        and isinstance(value[0], tuple)
+        and len(value[0]) == 3
+        and isinstance(value[0][0], _IntList)
+        and isinstance(value[1], _Int)
+        and isinstance(value[2], _Int)
+    )
 
 
 def import_roots():
@@ -146,7 +245,7 @@ def save_script(module, path):
             if relative == ".data/serialization_id":
                 continue  # the writer computes it from the records
             if relative.endswith(".debug_pkl"):
-                data = rewrite_pickle_strings(data, lambda s: portable(s, roots))
+                data = rewrite_debug_pkl(data, lambda s: portable(s, roots))
             writer.write_record(relative, data, len(data))
         writer.write_end_of_file()
     leaked = absolute_paths_in(path, roots)

@@ -42,11 +42,35 @@ def test_shared_storage_is_written_once(tmp_path):
     assert loaded["b"][1] == 42.0
 
 
-def test_pickle_strings_are_rewritten_in_place():
-    data = pickle.dumps(("keep", ("/abs/root/torch/x.py", 7)), protocol=2)
-    rewritten = reproducible.rewrite_pickle_strings(data, lambda s: s.replace("/abs/root/", ""))
-    assert pickle.loads(rewritten) == ("keep", ("torch/x.py", 7))
-    assert reproducible.rewrite_pickle_strings(data, lambda s: s) == data
+def debug_pkls(archive):
+    with zipfile.ZipFile(archive) as z:
+        return {n: z.read(n) for n in z.namelist() if n.endswith(".debug_pkl")}
+
+
+def test_debug_pkl_rewrite_keeps_torch_encoding_when_nothing_changes(tmp_path):
+    path = tmp_path / "m.traced.pt"
+    torch.jit.save(torch.jit.trace(Scaled(), torch.ones(2)), str(path))
+    for name, data in debug_pkls(path).items():
+        assert reproducible.rewrite_debug_pkl(data, lambda s: s) == data, name
+
+
+def test_debug_pkl_offsets_follow_rewritten_call_stack_lines(tmp_path, monkeypatch):
+    # Paths made longer, as a deeper checkout would make them.
+    monkeypatch.setattr(reproducible, "portable", lambda text, roots: text.replace("/", "/longer/"))
+    path = tmp_path / "m.traced.pt"
+    reproducible.save_script(torch.jit.trace(Scaled(), torch.ones(2)), str(path))
+    call_stacks = 0
+    for data in debug_pkls(path).values():
+        plain = data.replace(b"torch.jit._pickle\nbuild_intlist", b"builtins\nlist")
+        _, strings, records = pickle.loads(plain)
+        for _, ((pieces, _, _), start, end), _ in records:
+            text = "".join(strings[i] for i in pieces).encode()
+            assert 0 <= start <= end <= len(text)
+            if "/longer/" in text.decode():
+                assert end == len(text)  # a traced call stack spans its whole text
+                call_stacks += 1
+    assert call_stacks
+    assert torch.equal(torch.jit.load(str(path))(torch.ones(2)), torch.full((2,), 3.0))
 
 
 def test_portable_drops_roots_and_generator_frames():
