@@ -23,7 +23,6 @@ import torch
 
 from bc import manifest
 
-GOLDEN_DIR = "serialized"
 SCRIPT_PARTS = ("scripted", "traced")
 PACKAGE_PARTS = ("package",)
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"
@@ -107,7 +106,7 @@ def format_problem(path):
 class GoldenSet:
     """One case's golden files in a directory laid out like serialized/."""
 
-    def __init__(self, case, directory=GOLDEN_DIR):
+    def __init__(self, case, directory=manifest.GOLDEN_DIR):
         self.case = case
         self.directory = directory
 

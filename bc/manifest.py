@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 
+GOLDEN_DIR = "serialized"  # relative to the workspace (and to a test's runfiles)
 MANIFEST_DIR = "manifest"
 FORMAT = 1
 REGENERATE = "bazel run //bc:regenerate"

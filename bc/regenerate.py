@@ -28,7 +28,6 @@ import sys
 from bc import case_table, journal, manifest
 
 GENERATED_DIR = os.path.join("bc", "golden")  # genrule outputs, in this binary's runfiles
-SERIALIZED = "serialized"
 
 
 class Refusal(Exception):
@@ -153,7 +152,7 @@ def main(argv):
         cases = [table[name] for name in args.cases] or list(table)
     except case_table.TableError as error:
         parser.error(str(error))
-    golden_dir = os.path.join(workspace, SERIALIZED)
+    golden_dir = os.path.join(workspace, manifest.GOLDEN_DIR)
 
     if args.adopt:
         adopt(cases, golden_dir, args.origin)

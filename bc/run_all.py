@@ -17,7 +17,7 @@ from bc import noise
 
 noise.silence()
 
-from bc import case_table, checks, engines, golden_io  # noqa: E402
+from bc import case_table, checks, engines, golden_io, manifest  # noqa: E402
 from third_party.host_cpu import cpu_flags  # noqa: E402
 
 
@@ -59,7 +59,7 @@ def run(golden_dir, report=print):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--golden-dir", default=golden_io.GOLDEN_DIR)
+    parser.add_argument("--golden-dir", default=manifest.GOLDEN_DIR)
     args = parser.parse_args(argv)
     return 1 if run(args.golden_dir) else 0
 
