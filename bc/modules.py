@@ -6,12 +6,16 @@ when a test loads a state dict over them, but a generator must call
 seed_weights() or the golden files change on every run.
 """
 
+import importlib
+
 import torch
 import torch.ao.nn.intrinsic.quantized as nniq
 import torch.ao.nn.quantized as nnq
 import torch.ao.nn.quantized.dynamic as nnqd
 import torch.nn as nn
 from torch.ao.quantization import MinMaxObserver, PerChannelMinMaxObserver
+
+from bc import scripted_modules
 
 
 def _conv_kwargs(bias):
@@ -22,17 +26,6 @@ def _conv_kwargs(bias):
 
 def _conv2d_graph(bias):
     return nn.Sequential(torch.ao.quantization.QuantStub(), nn.Conv2d(3, 3, **_conv_kwargs(bias)))
-
-
-class LSTMModule(nn.Module):
-    """The seed's wrapper around a dynamic quantized LSTM."""
-
-    def __init__(self):
-        super().__init__()
-        self.lstm = nnqd.LSTM(input_size=3, hidden_size=7, num_layers=1).to(dtype=torch.float)
-
-    def forward(self, x):
-        return self.lstm(x)
 
 
 class LinearReLU(nn.Module):
@@ -54,11 +47,13 @@ def _qat_linear_relu():
     return torch.ao.quantization.prepare_qat(torch.ao.quantization.QuantWrapper(model))
 
 
+# The module the package case's model comes from; the seed interns it.
+PACKAGED_MODULE = "torch.testing._internal.quantization_torch_package_models"
+
+
 def _linear_relu_functional():
     # Imported here: torch.testing._internal is only needed by the package case.
-    from torch.testing._internal.quantization_torch_package_models import LinearReluFunctional
-
-    return LinearReluFunctional(4).eval()
+    return importlib.import_module(PACKAGED_MODULE).LinearReluFunctional(4).eval()
 
 
 FACTORIES = {
@@ -73,7 +68,7 @@ FACTORIES = {
     "quantized_conv3d_relu": lambda: nniq.ConvReLU3d(3, 3, **_conv_kwargs(bias=True)),
     "float_conv2d_graph": lambda: _conv2d_graph(bias=True),
     "float_conv2d_nobias_graph": lambda: _conv2d_graph(bias=False),
-    "dynamic_lstm": LSTMModule,
+    "dynamic_lstm": scripted_modules.LSTMModule,
     "per_channel_observer": PerChannelMinMaxObserver,
     "per_tensor_observer": MinMaxObserver,
     "qat_linear_relu": _qat_linear_relu,
