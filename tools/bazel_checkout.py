@@ -49,9 +49,9 @@ class Checkout:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copy2(source, target, follow_symlinks=False)
 
-    def bazel(self, *args, startup=(), check=True, env=None):
+    def bazel(self, *args, check=True, env=None):
         """Runs bazel in this checkout; returns its combined output."""
-        command = ["bazel", "--output_base=" + self.output_base, "--max_idle_secs=300", *startup, *args]
+        command = ["bazel", "--output_base=" + self.output_base, "--max_idle_secs=300", *args]
         result = subprocess.run(
             command, cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=dict(os.environ, **(env or {})),
