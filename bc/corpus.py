@@ -39,7 +39,7 @@ def problems(golden_dir, table, ignored=()):
     present = _files(golden_dir) - set(ignored)
     for case in table:
         names = case.golden_names()
-        manifest_file = os.path.relpath(manifest.manifest_path("", case.name))
+        manifest_file = manifest.manifest_path("", case.name)
         present_golden = [n for n in names if n in present]
         if not present_golden and manifest_file not in present:
             found.append(
@@ -59,7 +59,7 @@ def problems(golden_dir, table, ignored=()):
             "%s: an interrupted `%s` left it half-written; run `%s` to roll it back"
             % (leftover, manifest.REGENERATE, manifest.REGENERATE)
         )
-        present.discard(os.path.relpath(manifest.pending_path("", leftover)))
+        present.discard(manifest.pending_path("", leftover))
     for orphan in sorted(present):
         found.append("%s: no case uses this file (names are TestSerialization.<case>.<part>.pt)" % orphan)
     return found

@@ -1,6 +1,6 @@
 """All-or-nothing replacement of one case's golden files.
 
-write_case() stages the new files beside serialized/, backs up the files it
+CaseWriter.write() stages the new files beside serialized/, backs up the files it
 will replace, and only then moves the new files in. While it works, the
 marker serialized/manifest/<case>.pending exists; it is part of the case's
 test data, so the case's test fails with an explanation instead of passing on
@@ -34,13 +34,7 @@ def _fsync_copy(src, dst):
 
 
 def _write_marker(path, body):
-    scratch = path + ".tmp"
-    with open(scratch, "w", encoding="utf-8") as f:
-        json.dump(body, f, indent=2, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(scratch, path)
+    manifest.write_atomically(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
 
 
 @contextlib.contextmanager
@@ -101,8 +95,7 @@ class CaseWriter:
             except BaseException:
                 self.roll_back()
                 raise
-        shutil.rmtree(self.staging, ignore_errors=True)
-        _remove_empty(os.path.join(self.golden_dir, STAGING))
+        self._remove_staging()
 
     def roll_back(self):
         """Puts the committed files back as they were before write() began."""
@@ -121,17 +114,16 @@ class CaseWriter:
                     os.remove(self.target(name))
         if os.path.exists(self.marker):
             os.remove(self.marker)
+        self._remove_staging()
+
+    def _remove_staging(self):
         shutil.rmtree(self.staging, ignore_errors=True)
-        _remove_empty(os.path.join(self.golden_dir, STAGING))
+        with contextlib.suppress(OSError):  # other cases may still be staged there
+            os.rmdir(os.path.join(self.golden_dir, STAGING))
 
 
 def _flat(name):
     return name.replace(os.sep, "__")
-
-
-def _remove_empty(directory):
-    with contextlib.suppress(OSError):
-        os.rmdir(directory)
 
 
 def unfinished(golden_dir):

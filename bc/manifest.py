@@ -75,9 +75,18 @@ def read(path):
         raise ManifestError("%s is not a valid manifest: %s" % (path, error)) from None
 
 
+def write_atomically(path, text):
+    """Replaces path with text in one rename: a reader sees the old file or the new one."""
+    scratch = path + ".tmp"
+    with open(scratch, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(scratch, path)
+
+
 def write(path, manifest):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(manifest.dumps())
+    write_atomically(path, manifest.dumps())
 
 
 def describe(golden_dir, case, origin, producer):

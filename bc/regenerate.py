@@ -36,7 +36,7 @@ class Refusal(Exception):
 
 def case_files(case):
     """Every file regenerate writes for a case: golden files, then the manifest last."""
-    return case.golden_names() + [os.path.relpath(manifest.manifest_path("", case.name))]
+    return case.golden_names() + [manifest.manifest_path("", case.name)]
 
 
 def differing(case, generated_dir, golden_dir):
@@ -67,11 +67,7 @@ def plan(case, generated_dir, golden_dir, force):
         return case_files(case)
     if len(present) == len(golden):
         return []  # complete: the frozen record stays as it is
-    drifted = [
-        n
-        for n in present
-        if not filecmp.cmp(os.path.join(golden_dir, n), os.path.join(generated_dir, n), shallow=False)
-    ]
+    drifted = [n for n, why in differing(case, generated_dir, golden_dir) if why == "differs" and n in golden]
     if drifted:
         raise Refusal(
             "%s is partly present and its present files are not what the pinned configuration "
@@ -124,9 +120,7 @@ def adopt(cases, golden_dir, origin, report=print):
             continue
         path = manifest.manifest_path(golden_dir, case.name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        scratch = path + ".adopt"
-        manifest.write(scratch, record)
-        os.replace(scratch, path)
+        manifest.write(path, record)
         report("%s: adopted %d file(s) (%s)" % (case.name, len(record.files), origin))
 
 

@@ -6,7 +6,8 @@ Two torch writers are not reproducible as they stand:
   * torch.jit.save records absolute source paths (torch's site-packages, the
     generator's runfiles, the sandbox) in its *.debug_pkl entries.
 save_legacy() numbers the storages instead; save_script() rewrites the paths
-relative to their import root. Both outputs load with the stock torch loaders.
+relative to their import root, and moves the source-range offsets that the
+rewritten text shifts. Both outputs load with the stock torch loaders.
 The zipfile torch.save and torch.package writers are reproducible already.
 """
 
