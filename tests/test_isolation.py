@@ -29,7 +29,7 @@ def test_torch_comes_from_the_pypi_repository():
     import torch
 
     path = os.path.realpath(torch.__file__)
-    assert "/external/pypi/dists/torch/torch/" in path, path
+    assert "/external/pypi/site-packages/torch/" in path, path
 
 
 def test_every_imported_module_is_stdlib_or_runfiles():

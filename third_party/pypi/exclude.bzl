@@ -1,4 +1,4 @@
-"""Installed files that no target may depend on, relative to a distribution's directory.
+"""Installed files that no target may depend on, relative to @pypi's site-packages.
 
 Each is left out of @pypi's targets (and so of every test's inputs) for a reason:
 """

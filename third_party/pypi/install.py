@@ -4,25 +4,31 @@ Run by the @pypi repository rule (third_party/pypi/pypi.bzl) with the pinned
 interpreter, inside the repository directory. It
 
   1. installs every pinned distribution with pip in --require-hashes mode, so a
-     tampered lock or wheel stops here with pip's hash error;
-  2. moves each distribution's files (its RECORD) into a directory of its own,
-     dists/<name>/, which is that distribution's import root;
-  3. drops the files that no test may depend on (see --exclude);
-  4. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
+     tampered lock or wheel stops here with pip's hash error, into one
+     directory, site-packages/, laid out as pip lays out any site-packages;
+  2. removes what pip put beside it (console scripts, which embed this
+     machine's interpreter path; man pages) and the files no test may depend
+     on (see --exclude);
+  3. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
      `import torch` does not recompile in every test and the repository has the
      same bytes in every output base;
-  5. writes BUILD files: one py_library per distribution, under rules_python's
-     hub names (@pypi//torch, @pypi//absl_py, ...), whose data is its
-     directory and whose deps are its locked dependencies;
-  6. writes environment.txt, the locked pins without comments, into every
-     distribution's data: the installed set is one environment (torch and
-     pytest import what they find, not only what they declare), so a changed
-     pin re-runs every test, and a comment-only edit of the lock re-runs none.
+  4. writes environment.txt, the locked pins without comments: the installed
+     set is one environment (torch and pytest import what they find, not only
+     what they declare), so a changed pin re-runs every test, and a
+     comment-only edit of the lock re-runs none;
+  5. writes BUILD files: one py_library, :site_packages, whose data is that
+     directory and environment.txt, and rules_python's hub names for it
+     (@pypi//torch, @pypi//absl_py, ...), one per locked distribution.
 
-Each distribution is one directory in the data of its target, not thousands
-of files: Bazel stages it as one symlink in runfiles and sandboxes (on this
-machine, creating the ~10,000 per-file links of torch cost seconds per test),
-while the digests of the action still cover every file in it.
+Why one directory: distributions find each other's files through paths
+relative to a shared site-packages. PyPI's Linux torch is a CUDA build whose
+libraries carry RPATHs such as $ORIGIN/../../nvidia/cu13/lib, which resolve
+only where torch/ and the nvidia-* distributions' shared nvidia/ folder are
+siblings; namespace folders (nvidia/) are filled by several distributions.
+And it is one directory in the data of one target, not thousands of files:
+Bazel stages it as one symlink in runfiles and sandboxes (creating torch's
+~10,000 per-file links cost seconds per test), while the digests of the action
+still cover every file in it.
 """
 
 import argparse
@@ -35,7 +41,7 @@ import shutil
 import subprocess
 import sys
 
-DISTS = "dists"
+SITE_PACKAGES = "site-packages"
 ENVIRONMENT = "environment.txt"
 
 
@@ -63,46 +69,26 @@ def pip_install(lock, target):
 
 
 def read_metadata(dist_info):
-    """Name, version and unconditional Requires-Dist names of one installed distribution."""
-    from pip._vendor.packaging.requirements import Requirement
-
-    name, version, requires = None, None, []
+    """Name and version of one installed distribution."""
+    fields = {}
     with open(os.path.join(dist_info, "METADATA"), encoding="utf-8") as f:
         for line in f:
             if not line.strip():
                 break  # the headers end at the first blank line
             key, _, value = line.partition(":")
-            if key == "Name":
-                name = value.strip()
-            elif key == "Version":
-                version = value.strip()
-            elif key == "Requires-Dist":
-                requirement = Requirement(value.strip())
-                if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                    requires.append(normalize(requirement.name))
-    return name, version, requires
+            fields.setdefault(key, value.strip())
+    return fields["Name"], fields["Version"]
 
 
-def recorded_files(dist_info):
-    """(files under the import root, files outside it) that pip installed for one distribution.
+def outside_files(dist_info):
+    """Files pip installed for one distribution outside the import root.
 
-    RECORD names the files outside relative to the import root ("../../bin/x");
-    pip --target puts them beside it ("bin/x"). They are console scripts, which
-    embed this machine's interpreter path, and data such as man pages: no test
-    uses them.
+    RECORD names them relative to the import root ("../../bin/x"); pip
+    --target puts them beside it ("bin/x").
     """
     with open(os.path.join(dist_info, "RECORD"), encoding="utf-8") as f:
         paths = [os.path.normpath(line.rsplit(",", 2)[0]) for line in f if line.strip()]
-    inside = [p for p in paths if not p.startswith("../")]
-    outside = [re.sub(r"^(\.\./)+", "", p) for p in paths if p.startswith("../")]
-    return inside, outside
-
-
-def move_into(installed, files, destination):
-    for path in files:
-        target = os.path.join(destination, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.rename(os.path.join(installed, path), target)
+    return [re.sub(r"^(\.\./)+", "", p) for p in paths if p.startswith("../")]
 
 
 def prune(directory, patterns):
@@ -115,21 +101,13 @@ def prune(directory, patterns):
             os.rmdir(root)
 
 
-def unclaimed_files(directory):
-    return sorted(
-        os.path.relpath(os.path.join(root, name), directory)
-        for root, _, files in os.walk(directory)
-        for name in files
-    )
-
-
-def compile_bytecode(directory, hub):
+def compile_bytecode(directory):
     # ddir replaces the absolute repository path in every code object (the
     # import system restores the real path at load time), so the .pyc bytes
     # are the same in every output base.
     compileall.compile_dir(
         directory,
-        ddir=hub,
+        ddir=SITE_PACKAGES,
         quiet=2,
         workers=0,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
@@ -147,48 +125,35 @@ def locked_pins(lock_text):
     return sorted(pins)
 
 
-def starlark_list(items, indent="        "):
-    return "".join('%s"%s",\n' % (indent, item) for item in items)
-
-
 def write_build_files(repo, dists):
-    known = {d["hub"] for d in dists}
-    root = [
-        "# Generated by //third_party/pypi:install.py from the lock. Do not edit.\n",
-        'package(default_visibility = ["//visibility:public"])\n',
-    ]
-    for dist in dists:
-        directory = "%s/%s" % (DISTS, dist["hub"])
-        deps = sorted(":pkg_%s" % d for d in set(dist["requires"]) & known)
-        root.append(
-            "\n# {name} {version}\npy_library(\n"
-            '    name = "pkg_{hub}",\n'
-            '    data = [\n        "{directory}",\n        "{environment}",\n    ],\n'
-            '    imports = ["{directory}"],\n'
-            "    deps = [\n{deps}    ],\n)\n".format(
-                name=dist["name"],
-                version=dist["version"],
-                hub=dist["hub"],
-                directory=directory,
-                environment=ENVIRONMENT,
-                deps=starlark_list(deps),
-            )
+    listing = "".join("#   %s %s\n" % (name, version) for name, version in dists)
+    with open(os.path.join(repo, "BUILD.bazel"), "w") as f:
+        f.write(
+            "# Generated by //third_party/pypi:install.py from the lock. Do not edit.\n"
+            "# The locked environment, installed as one site-packages:\n"
+            "%s\n"
+            'package(default_visibility = ["//visibility:public"])\n\n'
+            "py_library(\n"
+            '    name = "site_packages",\n'
+            '    data = [\n        "%s",\n        "%s",\n    ],\n'
+            '    imports = ["%s"],\n'
+            ")\n" % (listing, SITE_PACKAGES, ENVIRONMENT, SITE_PACKAGES)
         )
-        os.makedirs(os.path.join(repo, dist["hub"]), exist_ok=True)
-        with open(os.path.join(repo, dist["hub"], "BUILD.bazel"), "w") as f:
+    hubs = sorted({normalize(name) for name, _ in dists})
+    for hub in hubs:
+        os.makedirs(os.path.join(repo, hub), exist_ok=True)
+        with open(os.path.join(repo, hub, "BUILD.bazel"), "w") as f:
             f.write(
                 'package(default_visibility = ["//visibility:public"])\n\n'
-                'alias(\n    name = "{hub}",\n    actual = "//:pkg_{hub}",\n)\n'.format(hub=dist["hub"])
+                'alias(\n    name = "%s",\n    actual = "//:site_packages",\n)\n' % hub
             )
-    with open(os.path.join(repo, "BUILD.bazel"), "w") as f:
-        f.write("".join(root))
     with open(os.path.join(repo, "requirements.bzl"), "w") as f:
         f.write(
             '"""Generated from the lock: the rules_python-style helpers."""\n\n'
             "all_requirements = [\n%s]\n\n"
             "def requirement(name):\n"
             '    return "@pypi//%%s" %% name.replace("-", "_").replace(".", "_").lower()\n'
-            % starlark_list(("@pypi//" + d["hub"] for d in dists), indent="    ")
+            % "".join('    "@pypi//%s",\n' % hub for hub in hubs)
         )
 
 
@@ -200,32 +165,22 @@ def main():
         "--exclude",
         action="append",
         default=[],
-        help="glob, relative to a distribution's directory, of installed files no target may use",
+        help="glob, relative to site-packages, of installed files no target may use",
     )
     args = parser.parse_args()
 
-    installed = os.path.join(args.repo, "_installed")
-    dists_dir = os.path.join(args.repo, DISTS)
-    for stale in (installed, dists_dir):
-        shutil.rmtree(stale, ignore_errors=True)
-    pip_install(args.lock, installed)
+    site_packages = os.path.join(args.repo, SITE_PACKAGES)
+    shutil.rmtree(site_packages, ignore_errors=True)
+    pip_install(args.lock, site_packages)
 
     dists = []
-    for dist_info in sorted(d for d in os.listdir(installed) if d.endswith(".dist-info")):
-        name, version, requires = read_metadata(os.path.join(installed, dist_info))
-        dist = {"name": name, "version": version, "hub": normalize(name), "requires": requires}
-        files, outside = recorded_files(os.path.join(installed, dist_info))
-        for path in outside:
-            os.remove(os.path.join(installed, path))
-        directory = os.path.join(dists_dir, dist["hub"])
-        move_into(installed, files, directory)
-        prune(directory, args.exclude)
-        compile_bytecode(directory, dist["hub"])
-        dists.append(dist)
-    leftover = unclaimed_files(installed)
-    if leftover:
-        sys.exit("@pypi: pip installed files that no distribution's RECORD claims: %s" % leftover[:20])
-    shutil.rmtree(installed)
+    for dist_info in sorted(d for d in os.listdir(site_packages) if d.endswith(".dist-info")):
+        dist_info = os.path.join(site_packages, dist_info)
+        dists.append(read_metadata(dist_info))
+        for path in outside_files(dist_info):
+            os.remove(os.path.join(site_packages, path))
+    prune(site_packages, args.exclude)
+    compile_bytecode(site_packages)
 
     with open(args.lock, encoding="utf-8") as f:
         pins = locked_pins(f.read())
