@@ -17,10 +17,13 @@ noise.silence()
 
 from absl.testing import absltest, parameterized  # noqa: E402
 
-from bc import case_table, checks, engines, golden_io  # noqa: E402
+from bc import case_table, checks, engines, golden_io, manifest  # noqa: E402
 
 CASE = case_table.load_table()[os.environ["BC_CASE"]]
 ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
+# Where the golden files in this test's runfiles lead: the source tree's
+# serialized/, beside the bc/ this file resolves into.
+SOURCE_CORPUS = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), manifest.GOLDEN_DIR)
 
 
 class CaseTest(parameterized.TestCase):
@@ -35,7 +38,7 @@ class CaseTest(parameterized.TestCase):
             )
         # unittest's runner resets warning filters before it runs the tests.
         noise.silence()
-        cls.golden = golden_io.GoldenSet(CASE)
+        cls.golden = golden_io.GoldenSet(CASE, root=SOURCE_CORPUS)
         cls.golden.verify()
 
     def check_under(self, engine=None):

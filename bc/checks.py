@@ -40,8 +40,17 @@ def _run_steps(case, golden, engine, steps):
 
 
 def _output(case, golden, model):
-    """Differences between model's output on the input and the expected output."""
-    return compare.differences(model(golden.load("input")), golden.load("expected"), case.atol, case.rtol)
+    """Differences between model's output on the input and the expected output.
+
+    The label names the expected file: a difference may be in it, not in the loader's file.
+    """
+    return compare.differences(
+        model(golden.load("input")),
+        golden.load("expected"),
+        case.atol,
+        case.rtol,
+        label="output vs %s" % golden.path("expected"),
+    )
 
 
 def _eager_op(case, golden):

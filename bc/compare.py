@@ -59,10 +59,19 @@ def _value_differences(actual, expected, atol, rtol):
     if bool(close.all()):
         return None
     a, e = a.double(), e.double()
-    max_abs = (a - e).abs().max().item()
-    return "%d of %d elements differ beyond atol=%g rtol=%g; max abs diff %.8g" % (
-        int((~close).sum()), a.numel(), atol, rtol, max_abs
+    diff = (a - e).abs()
+    finite = diff[~torch.isnan(diff)]
+    text = "%d of %d elements differ beyond atol=%g rtol=%g; max abs diff %s" % (
+        int((~close).sum()),
+        a.numel(),
+        atol,
+        rtol,
+        "%.8g" % finite.max().item() if finite.numel() else "- (no element of both is a number)",
     )
+    nans = int(torch.isnan(a).sum()), int(torch.isnan(e).sum())
+    if any(nans):
+        text += " among the numbers; NaN in %d actual and %d expected elements" % nans
+    return text
 
 
 def tensor_differences(actual, expected, atol, rtol, label):

@@ -7,8 +7,10 @@ cases with nothing at all, and leftovers of an interrupted regenerate.
 """
 
 import os
+import stat
 
 from bc import journal, manifest
+
 
 def _files(golden_dir):
     found = set()
@@ -33,10 +35,33 @@ def _manifest_problems(golden_dir, case, manifest_file, present):
     return found
 
 
-def problems(golden_dir, table, ignored=()):
-    """Every inconsistency of the corpus in golden_dir, one line each."""
+def _placement_problems(golden_dir, present, source_root):
+    """Files that are not regular files, or that resolve outside the corpus (through a symlink)."""
     found = []
+    for name in sorted(present):
+        path = os.path.join(golden_dir, name)
+        real = os.path.realpath(path)
+        if real != os.path.join(source_root, name):
+            found.append(
+                "%s: resolves to %s, not to the file in the corpus itself (a symlink); a golden file must be the "
+                "file. Replace the link with the file, or remove it." % (name, real)
+            )
+        elif not stat.S_ISREG(os.stat(path).st_mode):
+            found.append(
+                "%s: not a regular file (a named pipe or device); remove it, or restore the file from version "
+                "control." % name
+            )
+    return found
+
+
+def problems(golden_dir, table, ignored=(), source_root=None):
+    """Every inconsistency of the corpus in golden_dir, one line each.
+
+    source_root: the directory the corpus's files really are in (in a test's
+    runfiles, where its symlinks lead); golden_dir itself by default.
+    """
     present = _files(golden_dir) - set(ignored)
+    found = _placement_problems(golden_dir, present, os.path.realpath(source_root or golden_dir))
     for case in table:
         names = case.golden_names()
         manifest_file = manifest.manifest_path("", case.name)
@@ -59,7 +84,8 @@ def problems(golden_dir, table, ignored=()):
             "%s: an interrupted `%s` left it half-written; run `%s` to roll it back"
             % (leftover, manifest.REGENERATE, manifest.REGENERATE)
         )
-        present.discard(manifest.pending_path("", leftover))
+        marker = manifest.pending_path("", leftover)
+        present -= {marker, marker + manifest.SCRATCH_SUFFIX, manifest.manifest_path("", leftover) + manifest.SCRATCH_SUFFIX}
     for orphan in sorted(present):
         found.append("%s: no case uses this file (names are TestSerialization.<case>.<part>.pt)" % orphan)
     return found

@@ -17,6 +17,7 @@ compared: no unfinished regenerate, every file present, each file readable
 import os
 import pickle
 import pickletools
+import stat
 import zipfile
 
 import torch
@@ -27,6 +28,9 @@ SCRIPT_PARTS = ("scripted", "traced")
 PACKAGE_PARTS = ("package",)
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"
 ZIP_MAGIC = b"PK\x03\x04"
+# Golden files are small (the largest here inflates to under 100 kB); a member
+# declaring more than this is a zip bomb, not a model.
+MAX_INFLATED_BYTES = 64 << 20
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
 
@@ -84,6 +88,26 @@ def _pickle_problem(path):
     return None
 
 
+def _inflation_problem(members):
+    """Why the members' declared sizes are suspicious (a zip bomb), read before inflating anything."""
+    declared = sum(m.file_size for m in members)
+    if declared <= MAX_INFLATED_BYTES:
+        return None
+    largest = max(members, key=lambda m: m.file_size)
+    return (
+        "suspicious: its zip members declare %s bytes uncompressed in all (largest: %s, %s bytes from %s "
+        "compressed), over the %s bytes a golden file may inflate to; refused without inflating it. "
+        "Replace it with a trusted file."
+        % (
+            format(declared, ","),
+            largest.filename,
+            format(largest.file_size, ","),
+            format(largest.compress_size, ","),
+            format(MAX_INFLATED_BYTES, ","),
+        )
+    )
+
+
 def format_problem(path):
     """What is structurally wrong with a golden file, or None."""
     size = os.path.getsize(path)
@@ -94,6 +118,9 @@ def format_problem(path):
     if head.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:
+                suspicious = _inflation_problem(archive.infolist())
+                if suspicious:
+                    return suspicious
                 bad = archive.testzip()
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             return "truncated or corrupt zip archive (%s)" % error
@@ -104,30 +131,50 @@ def format_problem(path):
 
 
 class GoldenSet:
-    """One case's golden files in a directory laid out like serialized/."""
+    """One case's golden files in a directory laid out like serialized/.
 
-    def __init__(self, case, directory=manifest.GOLDEN_DIR):
+    root: the directory the files really are in. In a test's runfiles every
+    file is a symlink into the source tree's serialized/, which the test names;
+    elsewhere it is the directory itself. A file that resolves anywhere else
+    (a symlink out of the corpus) is refused.
+    """
+
+    def __init__(self, case, directory=manifest.GOLDEN_DIR, root=None):
         self.case = case
         self.directory = directory
+        self.root = os.path.realpath(root or directory)
 
     def path(self, part):
         return os.path.join(self.directory, self.case.golden_name(part))
 
     def verify(self):
-        """Raises GoldenError listing every problem of the case's files."""
+        """Raises GoldenError naming every problem of the case's files.
+
+        In order, so that nothing untrusted reaches a parser: no unfinished
+        regenerate; every file present, a regular file, in the corpus; every
+        digest equal to the manifest's; zip members within the size cap; and
+        only then each file parsed (weights-only parts for real).
+        """
         name = self.case.name
         pending = manifest.pending_path(self.directory, name)
-        if os.path.exists(pending):
+        if manifest.kind(pending) is not None:
             raise GoldenError(
                 "%s: a `%s` was interrupted while writing this case (%s). "
                 "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, manifest.REGENERATE)
             )
-        missing = [self.path(p) for p in self.case.parts if not os.path.exists(self.path(p))]
+        missing = [self.path(p) for p in self.case.parts if not os.path.lexists(self.path(p))]
         if missing:
             raise GoldenError(
                 "%s: golden file%s missing:\n  %s\nRestore with:  %s"
                 % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), manifest.regenerate_command(name))
             )
+        misplaced = [problem for problem in map(self._placement_problem, self.case.parts) if problem]
+        if misplaced:
+            raise GoldenError(
+                "%s: golden files that are not files of the corpus:\n  %s\nA golden file must be the file itself "
+                "in serialized/: remove these and restore them from version control." % (name, "\n  ".join(misplaced))
+            )
+        self._verify_digests()
         problems = []
         for part in self.case.parts:
             path = self.path(part)
@@ -144,11 +191,31 @@ class GoldenSet:
                 "%s: unreadable golden files:\n  %s\nRestore them with:  %s  (after deleting them), "
                 "or from version control." % (name, "\n  ".join(problems), manifest.regenerate_command(name))
             )
-        self._verify_digests()
+
+    def _placement_problem(self, part):
+        """Why the part's file is not a regular file of the corpus, without opening it; None if it is."""
+        path = self.path(part)
+        real = os.path.realpath(path)
+        if real != os.path.join(self.root, self.case.golden_name(part)):
+            return "%s resolves to %s, outside the corpus %s (a symlink)" % (path, real, self.root)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as error:
+            return "%s: %s" % (path, error.strerror)
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a special file"
+            return "%s is %s, not a regular file" % (path, kind)
+        return None
 
     def _verify_digests(self):
         name = self.case.name
         path = manifest.manifest_path(self.directory, name)
+        real = os.path.realpath(path)
+        if os.path.lexists(path) and real != manifest.manifest_path(self.root, name):
+            raise GoldenError(
+                "%s: the manifest %s resolves to %s, outside the corpus (a symlink); restore it from "
+                "version control." % (name, path, real)
+            )
         try:
             recorded = manifest.read(path)
         except FileNotFoundError:

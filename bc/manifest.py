@@ -7,15 +7,19 @@ cannot change without a reviewed manifest diff. One file per case keeps a
 change to one case out of every other case's inputs.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import re
+import stat
 
 GOLDEN_DIR = "serialized"  # relative to the workspace (and to a test's runfiles)
 MANIFEST_DIR = "manifest"
 FORMAT = 1
 REGENERATE = "bazel run //bc:regenerate"
+SCRATCH_SUFFIX = ".tmp"  # write_atomically's file before its rename
 
 
 def regenerate_command(*args):
@@ -25,6 +29,11 @@ def regenerate_command(*args):
 
 def manifest_path(golden_dir, case_name):
     return os.path.join(golden_dir, MANIFEST_DIR, case_name + ".json")
+
+
+def case_files(case):
+    """Every file of a case in a corpus, relative to it: its golden files, then its manifest."""
+    return case.golden_names() + [manifest_path("", case.name)]
 
 
 def pending_path(golden_dir, case_name):
@@ -62,27 +71,67 @@ class ManifestError(ValueError):
     pass
 
 
+def _invalid(path, why):
+    return ManifestError(
+        "%s is not a valid manifest: %s. Restore it from version control, or record the case's files "
+        "again with `%s`." % (path, why, regenerate_command("--adopt", "--origin", "TEXT", "CASE"))
+    )
+
+
 def read(path):
     try:
         with open(path, encoding="utf-8") as f:
             body = json.load(f)
-        return Manifest(
-            case=body["case"], origin=body["origin"], producer=body["producer"], files=body["files"]
-        )
     except FileNotFoundError:
         raise
-    except (ValueError, KeyError, TypeError) as error:
-        raise ManifestError("%s is not a valid manifest: %s" % (path, error)) from None
+    except (OSError, ValueError) as error:
+        raise _invalid(path, error) from None
+    if not isinstance(body, dict):
+        raise _invalid(path, "a JSON object is expected, found %s" % type(body).__name__)
+    missing = [key for key in ("case", "origin", "producer", "files") if key not in body]
+    if missing:
+        raise _invalid(path, "missing %s" % ", ".join(missing))
+    files = body["files"]
+    if not isinstance(files, dict) or not all(
+        isinstance(name, str) and isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)
+        for name, digest in files.items()
+    ):
+        raise _invalid(path, '"files" must map each file name to its sha256 (64 hex digits), found %s'
+                       % json.dumps(files)[:200])
+    return Manifest(case=body["case"], origin=body["origin"], producer=body["producer"], files=files)
+
+
+def kind(path):
+    """None if nothing is at path; else 'file', 'directory', 'symlink' or 'special file' (not followed)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "special file"
 
 
 def write_atomically(path, text):
-    """Replaces path with text in one rename: a reader sees the old file or the new one."""
-    scratch = path + ".tmp"
-    with open(scratch, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(scratch, path)
+    """Replaces path with text in one rename: a reader sees the old file or the new one.
+
+    A write that fails (a full disk) removes its scratch file before raising.
+    """
+    scratch = path + SCRATCH_SUFFIX
+    try:
+        with open(scratch, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(scratch)
+        raise
 
 
 def write(path, manifest):
@@ -94,6 +143,12 @@ def describe(golden_dir, case, origin, producer):
     files = {}
     for name in case.golden_names():
         path = os.path.join(golden_dir, name)
-        if os.path.exists(path):
+        found = kind(path)
+        if found == "file":
             files[name] = sha256(path)
+        elif found is not None:
+            raise ManifestError(
+                "%s is a %s, not a regular file: a golden file must be the file itself. Replace it with the "
+                "file, then run the command again." % (path, found)
+            )
     return Manifest(case=case.name, origin=origin, producer=producer, files=files)

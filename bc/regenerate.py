@@ -21,6 +21,7 @@ run is rolled back first.
 """
 
 import argparse
+import errno
 import filecmp
 import os
 import sys
@@ -34,21 +35,34 @@ class Refusal(Exception):
     pass
 
 
-def case_files(case):
-    """Every file regenerate writes for a case: golden files, then the manifest last."""
-    return case.golden_names() + [manifest.manifest_path("", case.name)]
-
-
 def differing(case, generated_dir, golden_dir):
-    """Files of the case in golden_dir that are missing or differ from the generated ones."""
+    """Files of the case in golden_dir that are missing, not regular files, or differ from the generated ones."""
     found = []
-    for name in case_files(case):
+    for name in manifest.case_files(case):
         committed = os.path.join(golden_dir, name)
-        if not os.path.exists(committed):
+        kind = manifest.kind(committed)
+        if kind is None:
             found.append((name, "missing"))
+        elif kind != "file":
+            found.append((name, "is a " + kind))
         elif not filecmp.cmp(committed, os.path.join(generated_dir, name), shallow=False):
             found.append((name, "differs"))
     return found
+
+
+def _not_regular(case, golden_dir):
+    """Refusal if a file of the case is a directory, symlink or special file: never read or replaced."""
+    odd = [
+        "%s is a %s" % (os.path.join(golden_dir, n), manifest.kind(os.path.join(golden_dir, n)))
+        for n in manifest.case_files(case)
+        if manifest.kind(os.path.join(golden_dir, n)) not in (None, "file")
+    ]
+    if odd:
+        raise Refusal(
+            "%s: not regular files:\n  %s\nA golden file must be the file itself, in serialized/. Remove them "
+            "(`rm -r PATH`) or restore them from version control, then run `%s` again."
+            % (case.name, "\n  ".join(odd), manifest.regenerate_command(case.name))
+        )
 
 
 def _part_of(case, name):
@@ -59,12 +73,13 @@ def _part_of(case, name):
 
 def plan(case, generated_dir, golden_dir, force):
     """The files to write for one case ([] = nothing to do), or Refusal."""
+    _not_regular(case, golden_dir)
     if force:
-        return case_files(case)
+        return manifest.case_files(case)
     golden = case.golden_names()
-    present = [n for n in golden if os.path.exists(os.path.join(golden_dir, n))]
+    present = [n for n in golden if manifest.kind(os.path.join(golden_dir, n)) == "file"]
     if not present:
-        return case_files(case)
+        return manifest.case_files(case)
     if len(present) == len(golden):
         return []  # complete: the frozen record stays as it is
     drifted = [n for n, why in differing(case, generated_dir, golden_dir) if why == "differs" and n in golden]
@@ -76,12 +91,15 @@ def plan(case, generated_dir, golden_dir, force):
             % (case.name, "\n  ".join(drifted), manifest.regenerate_command("--force", case.name))
         )
     # The present files are the generated ones: the generated manifest covers them all.
-    return [n for n in case_files(case) if n not in present]
+    return [n for n in manifest.case_files(case) if n not in present]
 
 
-def regenerate(cases, generated_dir, golden_dir, force, report=print):
-    """Writes each case's planned files; returns the number of refused cases."""
-    journal.recover(golden_dir, report)
+def regenerate(cases, generated_dir, golden_dir, force, report=print, table=None):
+    """Writes each case's planned files; returns the number of refused cases.
+
+    table: every case, whose interrupted writes are rolled back first.
+    """
+    journal.recover(golden_dir, table or case_table.load_table(), report)
     refused = 0
     for case in cases:
         try:
@@ -93,7 +111,7 @@ def regenerate(cases, generated_dir, golden_dir, force, report=print):
         if not names:
             report("%s: present, left as it is" % case.name)
             continue
-        journal.CaseWriter(golden_dir, case.name).write(
+        journal.CaseWriter(golden_dir, case).write(
             {name: os.path.join(generated_dir, name) for name in names}
         )
         report("%s: wrote %s" % (case.name, ", ".join(_part_of(case, n) for n in names)))
@@ -111,10 +129,17 @@ def check(cases, generated_dir, golden_dir, report=print):
     return count
 
 
-def adopt(cases, golden_dir, origin, report=print):
-    journal.recover(golden_dir, report)
+def adopt(cases, golden_dir, origin, report=print, table=None):
+    """Records the digests of the files present; returns the number of refused cases."""
+    journal.recover(golden_dir, table or case_table.load_table(), report)
+    refused = 0
     for case in cases:
-        record = manifest.describe(golden_dir, case, origin, producer={})
+        try:
+            record = manifest.describe(golden_dir, case, origin, producer={})
+        except manifest.ManifestError as error:
+            report("REFUSED %s: %s" % (case.name, error))
+            refused += 1
+            continue
         if not record.files:
             report("%s: no files in %s, no manifest written" % (case.name, golden_dir))
             continue
@@ -122,6 +147,7 @@ def adopt(cases, golden_dir, origin, report=print):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         manifest.write(path, record)
         report("%s: adopted %d file(s) (%s)" % (case.name, len(record.files), origin))
+    return refused
 
 
 def main(argv):
@@ -148,17 +174,47 @@ def main(argv):
         parser.error(str(error))
     golden_dir = os.path.join(workspace, manifest.GOLDEN_DIR)
 
-    if args.adopt:
-        adopt(cases, golden_dir, args.origin)
-        return 0
-    if args.check:
-        return 1 if check(cases, GENERATED_DIR, golden_dir) else 0
     try:
-        refused = regenerate(cases, GENERATED_DIR, golden_dir, args.force)
+        with journal.exclusive(golden_dir):
+            return _run(args, table, cases, golden_dir)
     except journal.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
         return 130
-    return 1 if refused else 0
+    except journal.JournalError as error:
+        print("REFUSED %s" % error, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print("REFUSED " + _write_failure(error, golden_dir), file=sys.stderr)
+        return 2
+
+
+_REMEDIES = {
+    errno.EROFS: "serialized/ is on a read-only file system: regenerate in a writable checkout",
+    errno.EACCES: "make serialized/ writable for this user",
+    errno.EPERM: "make serialized/ writable for this user",
+    errno.ENOSPC: "free disk space",
+    errno.EDQUOT: "free disk space (the quota is used up)",
+}
+
+
+def _write_failure(error, golden_dir):
+    return (
+        "regenerate could not write %s: %s. The case being written was rolled back and nothing is left "
+        "half-written. Remedy: %s, then run the command again."
+        % (
+            error.filename or golden_dir,
+            error.strerror or error,
+            _REMEDIES.get(error.errno, "see the error above"),
+        )
+    )
+
+
+def _run(args, table, cases, golden_dir):
+    if args.adopt:
+        return 1 if adopt(cases, golden_dir, args.origin, table=table) else 0
+    if args.check:
+        return 1 if check(cases, GENERATED_DIR, golden_dir) else 0
+    return 1 if regenerate(cases, GENERATED_DIR, golden_dir, args.force, table=table) else 0
 
 
 if __name__ == "__main__":

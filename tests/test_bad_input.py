@@ -78,8 +78,21 @@ def test_damaged_file_is_named_with_what_is_wrong(corpus, part, damage, expected
         data = f.read()
     with open(path, "wb") as f:
         f.write(damage(data))
+    adopt(golden)  # recorded in the manifest, so the digests pass and the parsers speak
     message = verify_error(golden)
     assert path in message and expected in message
+
+
+def test_a_file_that_does_not_match_its_digest_reaches_no_parser(corpus, monkeypatch):
+    _, golden = corpus("test_linear")
+    with open(golden.path("scripted"), "wb") as f:
+        f.write(b"PK\x03\x04 not really a zip")
+
+    def no_parser(path):
+        raise AssertionError("a parser read %s before its digest was checked" % path)
+
+    monkeypatch.setattr(golden_io, "format_problem", no_parser)
+    assert "changed without a manifest update" in verify_error(golden)
 
 
 def test_corrupt_zip_member_is_named(corpus):
@@ -95,6 +108,7 @@ def test_corrupt_zip_member_is_named(corpus):
         byte = f.read(1)
         f.seek(-1, os.SEEK_CUR)
         f.write(bytes([byte[0] ^ 0xFF]))
+    adopt(golden)
     assert "corrupt zip member %s (CRC mismatch)" % info.filename in verify_error(golden)
 
 
@@ -124,6 +138,7 @@ def test_bare_pickle_with_a_code_payload_is_refused_as_unsafe(corpus, tmp_path):
     marker = tmp_path / "payload-ran"
     with open(golden.path("state_dict"), "wb") as f:
         pickle.dump(Payload(marker), f, protocol=4)
+    adopt(golden)
     message = verify_error(golden)
     assert "unsafe" in message and golden.path("state_dict") in message
     assert not marker.exists()
@@ -165,6 +180,7 @@ def test_float_expected_where_a_quantized_output_was_saved_is_said_plainly(corpu
         problems = checks.check(case, golden, "fbgemm")
     assert len(problems) == 3  # eager, scripted, traced
     assert "loader eager" in problems[0] and golden.path("state_dict") in problems[0]
+    assert "output vs %s: " % golden.path("expected") in problems[0]  # the file that changed
     assert "returns a quantized tensor but the golden file holds a non-quantized one" in problems[0]
     assert "actual:   torch.quint8 (1, 1)" in problems[0]
     assert "expected: torch.float32 (1, 1)" in problems[0]
@@ -193,5 +209,5 @@ def test_wrong_shape_in_expected_is_said_plainly(corpus):
     adopt(golden)
     with engines.engine("fbgemm"):
         problems = checks.check(case, golden, "fbgemm")
-    assert "output[0]: shape differs" in problems[0]
+    assert "output vs %s[0]: shape differs" % golden.path("expected") in problems[0]
     assert "torch.float32 (4, 4, 7)" in problems[0] and "torch.float32 (2, 4, 7)" in problems[0]

@@ -17,17 +17,17 @@ import pytest
 from bc import case_table, golden_io, journal, manifest, regenerate
 
 CASE = case_table.load_table()["test_per_channel_observer"]
-NAMES = regenerate.case_files(CASE)
+NAMES = manifest.case_files(CASE)
 
 CHILD = """
 import os, signal, sys
-from bc import journal
+from bc import case_table, journal
 golden_dir, new_dir, step, signame = sys.argv[1:5]
 names = sys.argv[5:]
 def hook(current):
     if current == step:
         os.kill(os.getpid(), getattr(signal, signame))
-journal.CaseWriter(golden_dir, "%s").write({n: os.path.join(new_dir, n) for n in names}, hook=hook)
+journal.CaseWriter(golden_dir, case_table.load_table()["%s"]).write({n: os.path.join(new_dir, n) for n in names}, hook=hook)
 """ % CASE.name
 
 # Steps of CaseWriter.write, in order: before staging, mid-staging, at the
@@ -64,7 +64,7 @@ def run_child(golden_dir, new_dir, step, signame):
 
 def test_an_uninterrupted_write_replaces_the_case_and_cleans_up(trees):
     golden_dir, new_dir = trees
-    journal.CaseWriter(golden_dir, CASE.name).write({n: os.path.join(new_dir, n) for n in NAMES})
+    journal.CaseWriter(golden_dir, CASE).write({n: os.path.join(new_dir, n) for n in NAMES})
     assert snapshot(golden_dir) == snapshot(new_dir)
     assert journal.unfinished(golden_dir) == []
 
@@ -107,5 +107,5 @@ def test_a_new_case_interrupted_mid_commit_is_removed_again(tmp_path, trees):
     golden_dir = str(tmp_path / "empty")
     os.makedirs(os.path.join(golden_dir, manifest.MANIFEST_DIR))
     run_child(golden_dir, new_dir, "moved " + NAMES[1], "SIGKILL")
-    journal.recover(golden_dir, report=lambda line: None)
+    journal.recover(golden_dir, [CASE], report=lambda line: None)
     assert snapshot(golden_dir) == {}

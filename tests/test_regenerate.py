@@ -46,12 +46,12 @@ def run(generated, golden, force=False):
 def test_empty_case_is_written_whole(generated, golden):
     refused, _ = run(generated, golden)
     assert refused == 0
-    for name in regenerate.case_files(CASE):
+    for name in manifest.case_files(CASE):
         assert read(golden, name) == read(generated, name)
 
 
 def test_complete_case_is_left_alone_even_if_it_differs(generated, golden):
-    for name in regenerate.case_files(CASE):
+    for name in manifest.case_files(CASE):
         os.makedirs(os.path.dirname(os.path.join(golden, name)), exist_ok=True)
         with open(os.path.join(golden, name), "wb") as f:
             f.write(b"from an older release")
@@ -67,7 +67,7 @@ def test_partial_case_restores_missing_files_when_the_rest_is_current(generated,
     refused, report = run(generated, golden)
     assert refused == 0
     assert "wrote state_dict, expected, manifest" in report
-    for name in regenerate.case_files(CASE):
+    for name in manifest.case_files(CASE):
         assert read(golden, name) == read(generated, name)
 
 
@@ -89,7 +89,7 @@ def test_force_overwrites_the_case(generated, golden):
         f.write(b"from an older release")
     refused, _ = run(generated, golden, force=True)
     assert refused == 0
-    for name in regenerate.case_files(CASE):
+    for name in manifest.case_files(CASE):
         assert read(golden, name) == read(generated, name)
 
 

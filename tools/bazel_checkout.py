@@ -5,7 +5,6 @@ reproducibility across paths). Standard library only: it runs on the host.
 
 import contextlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -13,11 +12,9 @@ import tempfile
 import time
 import zipfile
 
+from case_results import SUMMARY
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUMMARY = re.compile(
-    r"^(?P<label>//\S+)\s+(?P<cached>\(cached\) )?(?P<status>PASSED|FAILED|SKIPPED|NO STATUS|FLAKY|TIMEOUT|FAILED TO BUILD)\b",
-    re.MULTILINE,
-)
 
 
 _START = time.monotonic()
