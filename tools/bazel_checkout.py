@@ -17,6 +17,7 @@ from case_results import SUMMARY
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+SCRATCH = "/var/tmp"
 _START = time.monotonic()
 
 
@@ -125,7 +126,8 @@ def executed(results):
 
 @contextlib.contextmanager
 def checkouts(*names):
-    parent = tempfile.mkdtemp(prefix="quant-bc-")
+    # Not under /tmp, which actions get as a private tmpfs (tools/bazel).
+    parent = tempfile.mkdtemp(prefix="quant-bc-", dir=SCRATCH)
     made = []
     try:
         for name in names:
