@@ -294,8 +294,12 @@ def _holder(lock_path):
     return "unknown"
 
 
+def _say(line):
+    print(line, flush=True)  # now, not when the wait is over
+
+
 @contextlib.contextmanager
-def exclusive(golden_dir, report=print):
+def exclusive(golden_dir, report=_say):
     """Holds the checkout's regenerate lock; waits, saying for whom, while another run holds it.
 
     The lock is an flock, so the kernel releases it when its holder dies, even by SIGKILL.
