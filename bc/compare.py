@@ -61,16 +61,14 @@ def _value_differences(actual, expected, atol, rtol):
     a, e = a.double(), e.double()
     diff = (a - e).abs()
     finite = diff[~torch.isnan(diff)]
-    text = "%d of %d elements differ beyond atol=%g rtol=%g; max abs diff %s" % (
-        int((~close).sum()),
-        a.numel(),
-        atol,
-        rtol,
-        "%.8g" % finite.max().item() if finite.numel() else "- (no element of both is a number)",
-    )
+    text = "%d of %d elements differ beyond atol=%g rtol=%g; " % (int((~close).sum()), a.numel(), atol, rtol)
     nans = int(torch.isnan(a).sum()), int(torch.isnan(e).sum())
+    if not finite.numel():
+        text += "max abs diff - (no element of both is a number)"
+    else:
+        text += "max abs diff %.8g" % finite.max().item() + (" among the numbers" if any(nans) else "")
     if any(nans):
-        text += " among the numbers; NaN in %d actual and %d expected elements" % nans
+        text += "; NaN in %d actual and %d expected elements" % nans
     return text
 
 

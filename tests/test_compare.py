@@ -62,3 +62,14 @@ def test_set_differences_list_missing_and_unexpected():
 def test_where_names_everything():
     where = compare.Where("test_linear", "qnnpack", "traced", "serialized/x.pt")
     assert str(where) == "case test_linear, engine qnnpack, loader traced, file serialized/x.pt"
+
+
+def test_nan_in_an_output_is_counted_not_hidden_in_the_maximum():
+    (message,) = compare.differences(torch.tensor([1.0, float("nan"), 3.0]), torch.tensor([1.0, 2.0, 3.5]))
+    assert "2 of 3 elements differ" in message
+    assert "max abs diff 0.5 among the numbers; NaN in 1 actual and 0 expected elements" in message
+
+
+def test_all_nan_says_there_is_no_number_to_measure():
+    (message,) = compare.differences(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    assert "max abs diff - (no element of both is a number); NaN in 1 actual and 0 expected elements" in message
