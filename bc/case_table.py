@@ -33,6 +33,7 @@ class Case:
     rtol: float = None
     check_numerics: bool = True
     avx512_vnni_sensitive: bool = False
+    conv_version: int = None
     note: str = ""
 
     def golden_name(self, part):
@@ -75,6 +76,8 @@ def _case_from_entry(entry, constants):
     stray = [e for e in entry["engines"] if e not in qengines]
     if stray:
         raise TableError("%s: engines %s are not in QENGINES %s" % (name, stray, qengines))
+    if entry.get("conv_version") not in (None, 1, 2, 3):
+        raise TableError("%s: conv_version %r is not a ConvPackedParams version (1, 2, 3)" % (name, entry["conv_version"]))
     fields = dict(entry)
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])

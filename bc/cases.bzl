@@ -20,6 +20,9 @@ Fields of a case:
   check_numerics        observer kind: compare the output as well as load
   avx512_vnni_sensitive numerics differ on AVX512-VNNI CPUs; skipped there
                         (see --//bc:avx512_vnni)
+  conv_version          the ConvPackedParams serialization version every
+                        TorchScript archive of the case promises by its name
+                        (_v2, _v3); //serialized:corpus_test holds it to that
   note                  why the entry is what it is
 """
 
@@ -117,14 +120,16 @@ CASES = [
     {
         "name": "test_conv2d_graph_v2",
         "kind": "op_graph",
+        "conv_version": 2,
         "module": "float_conv2d_graph",
         "input_size": [1, 3, 6, 6],
         "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
-        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v2; files written by today's torch are the current version, historical ones are copied in and adopted (README)",
+        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v2, which torch 1.7 to today write",
     },
     {
         "name": "test_conv2d_nobias_graph_v2",
         "kind": "op_graph",
+        "conv_version": 2,
         "module": "float_conv2d_nobias_graph",
         "input_size": [1, 3, 6, 6],
         "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
@@ -133,14 +138,16 @@ CASES = [
     {
         "name": "test_conv2d_graph_v3",
         "kind": "op_graph",
+        "conv_version": 3,
         "module": "float_conv2d_graph",
         "input_size": [1, 3, 6, 6],
         "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
-        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v3; files written by today's torch are the current version, historical ones are copied in and adopted (README)",
+        "note": "seed: @override_qengines. Holds archives with ConvPackedParams v3: today's torch writes v2, so the generator transcodes its archives to v3 and checks they compute bit-identical outputs under every engine (bc/formats.py)",
     },
     {
         "name": "test_conv2d_nobias_graph_v3",
         "kind": "op_graph",
+        "conv_version": 3,
         "module": "float_conv2d_nobias_graph",
         "input_size": [1, 3, 6, 6],
         "engines": ["fbgemm", "onednn", "qnnpack", "x86"],

@@ -3,13 +3,16 @@ case has its files, every manifest names files that exist.
 
 Per-case tests check their own files; this catches what no per-case test can
 see: files no case uses (a typo in a copied name), manifests of unknown cases,
-cases with nothing at all, and leftovers of an interrupted regenerate.
+cases with nothing at all, leftovers of an interrupted regenerate, files that
+are not regular files of the corpus (a symlink out of it, a pipe), and files
+whose format (bc/formats.py) is not what their manifest records or not what
+their case promises (conv_version in bc/cases.bzl).
 """
 
 import os
 import stat
 
-from bc import journal, manifest
+from bc import formats, journal, manifest
 
 
 def _files(golden_dir):
@@ -21,12 +24,41 @@ def _files(golden_dir):
     return found
 
 
-def _manifest_problems(golden_dir, case, manifest_file, present):
+def _format_problems(golden_dir, case, recorded, readable):
+    """Files whose format is not what their manifest records, or not what the case promises."""
+    found = []
+    for name in case.golden_names():
+        if name not in readable:
+            continue
+        try:
+            held = formats.describe(os.path.join(golden_dir, name))
+        except formats.FormatError as error:
+            found.append("%s: %s: %s" % (case.name, name, error))
+            continue
+        recorded_format = recorded.formats.get(name)
+        if recorded_format is None:
+            found.append(
+                "%s: its manifest records no format for %s (it holds %s); record it with `%s`"
+                % (case.name, name, formats.summary(held), manifest.regenerate_command("--adopt", case.name))
+            )
+        elif recorded_format != held:
+            found.append(
+                "%s: %s holds %s, but its manifest records %s"
+                % (case.name, name, formats.summary(held), formats.summary(recorded_format))
+            )
+        if case.conv_version and held.get("container") == "TorchScript":
+            broken = formats.conv_promise_problem(held, case.conv_version)
+            if broken:
+                found.append("%s: %s breaks the case's promise: %s" % (case.name, name, broken))
+    return found
+
+
+def _manifest_problems(golden_dir, case, manifest_file, present, readable):
     try:
         recorded = manifest.read(os.path.join(golden_dir, manifest_file))
     except manifest.ManifestError as error:
         return ["%s: %s" % (case.name, error)]
-    found = []
+    found = _format_problems(golden_dir, case, recorded, readable)
     for name in recorded.files:
         if name not in case.golden_names():
             found.append("%s: manifest names %s, which is not one of the case's files" % (case.name, name))
@@ -62,6 +94,7 @@ def problems(golden_dir, table, ignored=(), source_root=None):
     """
     present = _files(golden_dir) - set(ignored)
     found = _placement_problems(golden_dir, present, os.path.realpath(source_root or golden_dir))
+    readable = {name for name in present if not any(line.startswith(name + ":") for line in found)}
     for case in table:
         names = case.golden_names()
         manifest_file = manifest.manifest_path("", case.name)
@@ -77,7 +110,7 @@ def problems(golden_dir, table, ignored=(), source_root=None):
                 % (case.name, manifest.regenerate_command("--adopt", case.name))
             )
         else:
-            found.extend(_manifest_problems(golden_dir, case, manifest_file, present))
+            found.extend(_manifest_problems(golden_dir, case, manifest_file, present, readable))
         present -= set(names) | {manifest_file}
     for leftover in journal.unfinished(golden_dir):
         found.append(

@@ -95,6 +95,42 @@ def write_part(case, part, value, path):
         torch.save(value, path)
 
 
+def _outputs_under_each_engine(case, path, example):
+    """{engine: output of torch.jit.load(path) on example}, loaded (and so prepacked) under each engine."""
+    outputs = {}
+    for engine in [e for e in case.engines if e in engines.supported_engines()]:
+        with engines.engine(engine):
+            outputs[engine] = torch.jit.load(path)(example)
+    return outputs
+
+
+def _bit_identical(a, b):
+    if a.is_quantized or b.is_quantized:
+        return (
+            a.is_quantized == b.is_quantized
+            and torch.equal(a.int_repr(), b.int_repr())
+            and torch.equal(a.dequantize(), b.dequantize())
+        )
+    return a.dtype == b.dtype and torch.equal(a, b)
+
+
+def transcode_to_conv_v3(case, path, example):
+    """Rewrites the archive's ConvPackedParams from v2 (what torch writes) to v3.
+
+    Refuses, raising, unless the v3 archive computes outputs bit-identical to
+    the v2 archive's under every engine the case runs under.
+    """
+    before = _outputs_under_each_engine(case, path, example)
+    reproducible.transcode_conv_v3(path)
+    after = _outputs_under_each_engine(case, path, example)
+    differ = [e for e in before if not _bit_identical(before[e], after[e])]
+    if differ or not before:
+        raise RuntimeError(
+            "%s: the ConvPackedParams v3 transcoding of %s computes other outputs than v2 under %s; refusing "
+            "to write it" % (case.name, path, differ or "no engine of the case (none supported)")
+        )
+
+
 def generate(case, out_dir, producer):
     torch.manual_seed(pinned.seed_for(case.name))
     torch.set_num_threads(1)
@@ -102,6 +138,9 @@ def generate(case, out_dir, producer):
         parts = PRODUCERS[case.kind](case)
         for part in case.parts:
             write_part(case, part, parts[part], os.path.join(out_dir, case.golden_name(part)))
+    if case.conv_version == 3:
+        for part in golden_io.SCRIPT_PARTS:
+            transcode_to_conv_v3(case, os.path.join(out_dir, case.golden_name(part)), parts["input"])
     os.makedirs(os.path.join(out_dir, manifest.MANIFEST_DIR), exist_ok=True)
     record = manifest.describe(out_dir, case, ORIGIN, producer)
     manifest.write(manifest.manifest_path(out_dir, case.name), record)

@@ -22,15 +22,12 @@ import zipfile
 
 import torch
 
-from bc import manifest
+from bc import formats, manifest
 
 SCRIPT_PARTS = ("scripted", "traced")
 PACKAGE_PARTS = ("package",)
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"
-ZIP_MAGIC = b"PK\x03\x04"
-# Golden files are small (the largest here inflates to under 100 kB); a member
-# declaring more than this is a zip bomb, not a model.
-MAX_INFLATED_BYTES = 64 << 20
+ZIP_MAGIC = formats.ZIP_MAGIC
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
 
@@ -88,26 +85,6 @@ def _pickle_problem(path):
     return None
 
 
-def _inflation_problem(members):
-    """Why the members' declared sizes are suspicious (a zip bomb), read before inflating anything."""
-    declared = sum(m.file_size for m in members)
-    if declared <= MAX_INFLATED_BYTES:
-        return None
-    largest = max(members, key=lambda m: m.file_size)
-    return (
-        "suspicious: its zip members declare %s bytes uncompressed in all (largest: %s, %s bytes from %s "
-        "compressed), over the %s bytes a golden file may inflate to; refused without inflating it. "
-        "Replace it with a trusted file."
-        % (
-            format(declared, ","),
-            largest.filename,
-            format(largest.file_size, ","),
-            format(largest.compress_size, ","),
-            format(MAX_INFLATED_BYTES, ","),
-        )
-    )
-
-
 def format_problem(path):
     """What is structurally wrong with a golden file, or None."""
     size = os.path.getsize(path)
@@ -118,7 +95,7 @@ def format_problem(path):
     if head.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:
-                suspicious = _inflation_problem(archive.infolist())
+                suspicious = formats.inflation_problem(archive.infolist())
                 if suspicious:
                     return suspicious
                 bad = archive.testzip()

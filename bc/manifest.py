@@ -15,6 +15,8 @@ import os
 import re
 import stat
 
+from bc import formats
+
 GOLDEN_DIR = "serialized"  # relative to the workspace (and to a test's runfiles)
 MANIFEST_DIR = "manifest"
 FORMAT = 1
@@ -55,6 +57,7 @@ class Manifest:
     origin: str
     producer: dict
     files: dict  # golden file name -> sha256 hex
+    formats: dict = dataclasses.field(default_factory=dict)  # golden file name -> what it holds (bc/formats.py)
 
     def dumps(self):
         body = {
@@ -63,6 +66,7 @@ class Manifest:
             "origin": self.origin,
             "producer": self.producer,
             "files": self.files,
+            "formats": self.formats,
         }
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
@@ -98,7 +102,11 @@ def read(path):
     ):
         raise _invalid(path, '"files" must map each file name to its sha256 (64 hex digits), found %s'
                        % json.dumps(files)[:200])
-    return Manifest(case=body["case"], origin=body["origin"], producer=body["producer"], files=files)
+    if not isinstance(body.get("formats", {}), dict):
+        raise _invalid(path, '"formats" must map each file name to what it holds')
+    return Manifest(
+        case=body["case"], origin=body["origin"], producer=body["producer"], files=files, formats=body.get("formats", {})
+    )
 
 
 def kind(path):
@@ -140,15 +148,19 @@ def write(path, manifest):
 
 def describe(golden_dir, case, origin, producer):
     """A manifest for the case's golden files as they are now in golden_dir."""
-    files = {}
+    files, held = {}, {}
     for name in case.golden_names():
         path = os.path.join(golden_dir, name)
         found = kind(path)
         if found == "file":
             files[name] = sha256(path)
+            try:
+                held[name] = formats.describe(path)
+            except formats.FormatError as error:
+                held[name] = {"container": "unknown", "problem": str(error)}
         elif found is not None:
             raise ManifestError(
                 "%s is a %s, not a regular file: a golden file must be the file itself. Replace it with the "
                 "file, then run the command again." % (path, found)
             )
-    return Manifest(case=case.name, origin=origin, producer=producer, files=files)
+    return Manifest(case=case.name, origin=origin, producer=producer, files=files, formats=held)

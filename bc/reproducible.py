@@ -22,6 +22,8 @@ import zipfile
 
 import torch
 
+from bc import formats
+
 _PROTOCOL = 2  # torch.save's DEFAULT_PROTOCOL
 
 
@@ -238,20 +240,47 @@ def save_script(module, path):
         # The archive's top-level folder is named after the file: keep the name.
         original = os.path.join(scratch, os.path.basename(path))
         torch.jit.save(module, original)
-        with zipfile.ZipFile(original) as archive:
-            records = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
-        writer = torch._C.PyTorchFileWriter(path)
-        for name, data in records:
-            relative = name.split("/", 1)[1]
-            if relative == ".data/serialization_id":
-                continue  # the writer computes it from the records
-            if relative.endswith(".debug_pkl"):
-                data = rewrite_debug_pkl(data, lambda s: portable(s, roots))
-            writer.write_record(relative, data, len(data))
-        writer.write_end_of_file()
+        records = [
+            (name, rewrite_debug_pkl(data, lambda s: portable(s, roots)) if name.endswith(".debug_pkl") else data)
+            for name, data in _records(original)
+        ]
+        _write_archive(path, records)
     leaked = absolute_paths_in(path, roots)
     if leaked:
         raise RuntimeError("%s still names machine-specific paths: %s" % (path, leaked))
+
+
+def _records(path):
+    """(name below the archive's top-level folder, bytes) of every record, in order."""
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename.split("/", 1)[1], archive.read(info)) for info in archive.infolist()]
+
+
+def _write_archive(path, records):
+    """A TorchScript archive of records, written by torch's own zip writer (folder named after path)."""
+    writer = torch._C.PyTorchFileWriter(path)
+    for name, data in records:
+        if name != ".data/serialization_id":  # the writer computes it from the records
+            writer.write_record(name, data, len(data))
+    writer.write_end_of_file()
+
+
+def transcode_conv_v3(path):
+    """Rewrites a TorchScript archive's ConvPackedParams states from v2 to v3 (bc/formats.py).
+
+    The storage of v2's int16 configuration tensor, which v3 no longer names, is dropped.
+    """
+    records = _records(path)
+    by_name = dict(records)
+    data, keys = formats.to_conv_v3(by_name["data.pkl"], lambda key: by_name["data/" + key])
+    _write_archive(
+        path,
+        [
+            (name, data if name == "data.pkl" else content)
+            for name, content in records
+            if not (name.startswith("data/") and name[len("data/") :] not in keys)
+        ],
+    )
 
 
 def absolute_paths_in(path, roots):
