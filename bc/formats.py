@@ -14,8 +14,9 @@ parse_conv_serialized_state (aten/src/ATen/native/quantized/cpu/conv_serializati
   v3  (3, [config int64 values], [None, weight, bias]), as written by a torch
       built with QCONV_SERIALIZATION_VERSION 3.
 
-to_conv_v3() rewrites a data.pkl's ConvPackedParams states from v2 to v3,
-leaving everything else as it was; the generator uses it for the `_v3` cases.
+to_conv_v3() rewrites a data.pkl's ConvPackedParams states from v2 to v3 and
+writes everything else back with the same content (torch's opcodes, no memo);
+the generator uses it for the `_v3` cases.
 """
 
 import io

@@ -7,7 +7,6 @@ serialized/ directory, breaks them there, and checks what the test harness
 
 import os
 import pickle
-import shutil
 import struct
 import zipfile
 
@@ -15,6 +14,7 @@ import pytest
 import torch
 
 from bc import case_table, checks, engines, golden_io, manifest
+from tests.golden_copies import adopt, copy_case, verify_error
 
 TABLE = case_table.load_table()
 
@@ -22,29 +22,12 @@ TABLE = case_table.load_table()
 @pytest.fixture
 def corpus(tmp_path):
     """A function copying a case's committed files into tmp serialized/."""
-    golden_dir = tmp_path / "serialized"
-    (golden_dir / "manifest").mkdir(parents=True)
 
     def copy(name):
         case = TABLE[name]
-        for golden in case.golden_names():
-            shutil.copyfile(os.path.join("serialized", golden), golden_dir / golden)
-        shutil.copyfile(manifest.manifest_path("serialized", name), manifest.manifest_path(str(golden_dir), name))
-        return case, golden_io.GoldenSet(case, str(golden_dir))
+        return case, copy_case(case, str(tmp_path / "serialized"))
 
     return copy
-
-
-def adopt(golden):
-    """Records the files as they are now, as `regenerate --adopt` would: digests no longer object."""
-    path = manifest.manifest_path(golden.directory, golden.case.name)
-    manifest.write(path, manifest.describe(golden.directory, golden.case, "adopted", {}))
-
-
-def verify_error(golden):
-    with pytest.raises(golden_io.GoldenError) as error:
-        golden.verify()
-    return str(error.value)
 
 
 def test_the_committed_files_pass(corpus):

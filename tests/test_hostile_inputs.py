@@ -21,39 +21,11 @@ import pytest
 import torch
 
 from bc import case_table, corpus, golden_io, journal, manifest, regenerate
+from tests.golden_copies import adopt, copy_case, snapshot, verify_error
 
 TABLE = case_table.load_table()
 LINEAR = TABLE["test_linear"]
 PACKAGE = TABLE["test_linear_relu_package_quantization_transforms"]
-
-
-def copy_case(case, golden_dir):
-    os.makedirs(os.path.join(golden_dir, manifest.MANIFEST_DIR), exist_ok=True)
-    for name in manifest.case_files(case):
-        shutil.copyfile(os.path.join(manifest.GOLDEN_DIR, name), os.path.join(golden_dir, name))
-    return golden_io.GoldenSet(case, golden_dir)
-
-
-def snapshot(directory):
-    found = {}
-    for root, _, files in os.walk(directory):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, directory)] = f.read()
-    return found
-
-
-def record(golden):
-    """The manifest rewritten for the files as they are now (as `regenerate --adopt` would)."""
-    path = manifest.manifest_path(golden.directory, golden.case.name)
-    manifest.write(path, manifest.describe(golden.directory, golden.case, "adopted", {}))
-
-
-def verify_error(golden):
-    with pytest.raises(golden_io.GoldenError) as error:
-        golden.verify()
-    return str(error.value)
 
 
 @pytest.fixture
@@ -241,7 +213,7 @@ def test_zip_bomb_is_refused_from_its_declared_sizes_fast_and_small(tmp_path):
     with zipfile.ZipFile(path) as archive:
         member = next(i.filename for i in archive.infolist() if "/data/0" in i.filename)
     declare_inflated_size(path, member, 3 << 30)
-    record(golden)  # even with a matching manifest
+    adopt(golden)  # even with a matching manifest
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     message = verify_error(golden)

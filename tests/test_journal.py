@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from bc import case_table, golden_io, journal, manifest, regenerate
+from tests.golden_copies import snapshot
 
 CASE = case_table.load_table()["test_per_channel_observer"]
 NAMES = manifest.case_files(CASE)
@@ -33,16 +34,6 @@ journal.CaseWriter(golden_dir, case_table.load_table()["%s"]).write({n: os.path.
 # Steps of CaseWriter.write, in order: before staging, mid-staging, at the
 # commit point, mid-commit (some files already moved), last move.
 STEPS = ["marked", "staged " + NAMES[1], "committing", "moved " + NAMES[1], "moved " + NAMES[-1]]
-
-
-def snapshot(directory):
-    found = {}
-    for root, _, files in os.walk(directory):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, directory)] = f.read()
-    return found
 
 
 @pytest.fixture
