@@ -3,9 +3,13 @@
 Run by the @pypi repository rule (third_party/pypi/pypi.bzl) with the pinned
 interpreter, inside the repository directory. It
 
-  1. installs every pinned distribution with pip in --require-hashes mode, so a
-     tampered lock or wheel stops here with pip's hash error, into one
-     directory, site-packages/, laid out as pip lays out any site-packages;
+  1. downloads the pinned wheels that the shared wheel directory (--wheels,
+     ~/.cache/quant-bc/wheels) lacks, then installs every pinned distribution
+     from that directory alone, with pip in --require-hashes mode both times,
+     so a tampered lock or wheel stops here with pip's hash error, into one
+     directory, site-packages/, laid out as pip lays out any site-packages.
+     A second output base (a second checkout, tools/check_torch_upgrade)
+     downloads nothing: PyPI's CUDA torch is about 3 GB of wheels;
   2. removes what pip put beside it (console scripts, which embed this
      machine's interpreter path; man pages) and the files no test may depend
      on (see --exclude);
@@ -50,19 +54,28 @@ def normalize(name):
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def pip_install(lock, target):
+def pip_install(lock, target, wheels):
+    """Fetches the lock's wheels into the shared wheel directory (only those not there yet),
+    then installs from it alone; both steps check every file against the lock's hashes."""
+    common = [
+        "--require-hashes",
+        "--only-binary=:all:",
+        "--no-deps",  # the lock pins every distribution
+        "--disable-pip-version-check",
+        "--quiet", "--quiet",  # keep pip's errors (a hash mismatch), drop the chatter
+        "--requirement", lock,
+    ]
+    os.makedirs(wheels, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--dest", wheels, *common], check=True)
     subprocess.run(
         [
             sys.executable, "-m", "pip", "install",
-            "--require-hashes",
-            "--only-binary=:all:",
+            "--no-index", "--find-links", wheels,
             "--no-compile",
             "--no-warn-script-location",
-            "--disable-pip-version-check",
             "--root-user-action=ignore",
-            "--quiet", "--quiet",  # keep pip's errors (a hash mismatch), drop the chatter
             "--target", target,
-            "--requirement", lock,
+            *common,
         ],
         check=True,
     )
@@ -162,6 +175,9 @@ def main():
     parser.add_argument("--lock", required=True, help="requirements file with --hash pins")
     parser.add_argument("--repo", required=True, help="repository directory to fill")
     parser.add_argument(
+        "--wheels", required=True, help="wheel directory shared by every output base (downloads happen once)"
+    )
+    parser.add_argument(
         "--exclude",
         action="append",
         default=[],
@@ -171,7 +187,7 @@ def main():
 
     site_packages = os.path.join(args.repo, SITE_PACKAGES)
     shutil.rmtree(site_packages, ignore_errors=True)
-    pip_install(args.lock, site_packages)
+    pip_install(args.lock, site_packages, args.wheels)
 
     dists = []
     for dist_info in sorted(d for d in os.listdir(site_packages) if d.endswith(".dist-info")):

@@ -15,6 +15,10 @@ def _pypi_repository_impl(rctx):
               "  remedy: {py} -m ensurepip (or, for Debian's python3.11, " +
               "apt-get install python3-pip), then run the command again.").format(py = interpreter))
 
+    environ = rctx.os.environ
+    wheels = environ.get("QUANT_BC_WHEELS") or "%s/quant-bc/wheels" % (
+        environ.get("XDG_CACHE_HOME") or environ.get("HOME", "/tmp") + "/.cache"
+    )
     args = [
         interpreter,
         rctx.path(rctx.attr._installer),
@@ -22,6 +26,8 @@ def _pypi_repository_impl(rctx):
         rctx.path(rctx.attr.lock),
         "--repo",
         rctx.path("."),
+        "--wheels",
+        wheels,
     ]
     for pattern in rctx.attr.exclude:
         args.extend(["--exclude", pattern])
@@ -36,6 +42,12 @@ def _pypi_repository_impl(rctx):
 
 pypi_repository = repository_rule(
     implementation = _pypi_repository_impl,
+    # Where the shared wheel directory is; its wheels are checked against the lock's hashes.
+    environ = [
+        "QUANT_BC_WHEELS",
+        "XDG_CACHE_HOME",
+        "HOME",
+    ],
     attrs = {
         "lock": attr.label(mandatory = True, allow_single_file = True, doc = "requirements file, every line pinned with --hash"),
         "interpreter": attr.label(mandatory = True, allow_single_file = True, doc = "file holding the pinned interpreter's absolute path"),
