@@ -10,7 +10,6 @@ their case promises (conv_version in bc/cases.bzl).
 """
 
 import os
-import stat
 
 from bc import formats, journal, manifest
 
@@ -68,20 +67,14 @@ def _manifest_problems(golden_dir, case, manifest_file, present, readable):
 
 
 def _placement_problems(golden_dir, present, source_root):
-    """Files that are not regular files, or that resolve outside the corpus (through a symlink)."""
-    found = []
+    """{file: why} for files that are not regular files of the corpus (bc/manifest.py's placement rule)."""
+    found = {}
     for name in sorted(present):
-        path = os.path.join(golden_dir, name)
-        real = os.path.realpath(path)
-        if real != os.path.join(source_root, name):
-            found.append(
-                "%s: resolves to %s, not to the file in the corpus itself (a symlink); a golden file must be the "
-                "file. Replace the link with the file, or remove it." % (name, real)
-            )
-        elif not stat.S_ISREG(os.stat(path).st_mode):
-            found.append(
-                "%s: not a regular file (a named pipe or device); remove it, or restore the file from version "
-                "control." % name
+        problem = manifest.placement_problem(os.path.join(golden_dir, name), os.path.join(source_root, name))
+        if problem:
+            found[name] = (
+                "%s: %s; a golden file must be the file itself: replace it with the file, or remove it."
+                % (name, problem)
             )
     return found
 
@@ -93,8 +86,9 @@ def problems(golden_dir, table, ignored=(), source_root=None):
     runfiles, where its symlinks lead); golden_dir itself by default.
     """
     present = _files(golden_dir) - set(ignored)
-    found = _placement_problems(golden_dir, present, os.path.realpath(source_root or golden_dir))
-    readable = {name for name in present if not any(line.startswith(name + ":") for line in found)}
+    misplaced = _placement_problems(golden_dir, present, os.path.realpath(source_root or golden_dir))
+    found = list(misplaced.values())
+    readable = present - set(misplaced)
     for case in table:
         names = case.golden_names()
         manifest_file = manifest.manifest_path("", case.name)

@@ -17,7 +17,6 @@ compared: no unfinished regenerate, every file present, each file readable
 import os
 import pickle
 import pickletools
-import stat
 import zipfile
 
 import torch
@@ -170,29 +169,15 @@ class GoldenSet:
             )
 
     def _placement_problem(self, part):
-        """Why the part's file is not a regular file of the corpus, without opening it; None if it is."""
-        path = self.path(part)
-        real = os.path.realpath(path)
-        if real != os.path.join(self.root, self.case.golden_name(part)):
-            return "%s resolves to %s, outside the corpus %s (a symlink)" % (path, real, self.root)
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as error:
-            return "%s: %s" % (path, error.strerror)
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a special file"
-            return "%s is %s, not a regular file" % (path, kind)
-        return None
+        problem = manifest.placement_problem(self.path(part), os.path.join(self.root, self.case.golden_name(part)))
+        return "%s %s" % (self.path(part), problem) if problem else None
 
     def _verify_digests(self):
         name = self.case.name
         path = manifest.manifest_path(self.directory, name)
-        real = os.path.realpath(path)
-        if os.path.lexists(path) and real != manifest.manifest_path(self.root, name):
-            raise GoldenError(
-                "%s: the manifest %s resolves to %s, outside the corpus (a symlink); restore it from "
-                "version control." % (name, path, real)
-            )
+        problem = os.path.lexists(path) and manifest.placement_problem(path, manifest.manifest_path(self.root, name))
+        if problem:
+            raise GoldenError("%s: the manifest %s %s; restore it from version control." % (name, path, problem))
         try:
             recorded = manifest.read(path)
         except FileNotFoundError:

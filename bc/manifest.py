@@ -124,6 +124,27 @@ def kind(path):
     return "special file"
 
 
+def placement_problem(path, expected):
+    """Why path is not the regular file expected (its real path in the corpus), without opening it; None if it is.
+
+    In a test's runfiles every file is a symlink into the source tree, so what
+    counts is where it resolves: a symlink out of the corpus, or to another
+    file, is refused; so are directories, pipes and devices.
+    """
+    real = os.path.realpath(path)
+    if real != expected:
+        return "resolves to %s, outside the corpus: not %s itself (a symlink)" % (real, expected)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return error.strerror
+    if stat.S_ISREG(mode):
+        return None
+    return "is %s, not a regular file" % (
+        "a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a special file"
+    )
+
+
 def write_atomically(path, text):
     """Replaces path with text in one rename: a reader sees the old file or the new one.
 

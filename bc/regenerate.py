@@ -52,11 +52,8 @@ def differing(case, generated_dir, golden_dir):
 
 def _not_regular(case, golden_dir):
     """Refusal if a file of the case is a directory, symlink or special file: never read or replaced."""
-    odd = [
-        "%s is a %s" % (os.path.join(golden_dir, n), manifest.kind(os.path.join(golden_dir, n)))
-        for n in manifest.case_files(case)
-        if manifest.kind(os.path.join(golden_dir, n)) not in (None, "file")
-    ]
+    kinds = {os.path.join(golden_dir, n): manifest.kind(os.path.join(golden_dir, n)) for n in manifest.case_files(case)}
+    odd = ["%s is a %s" % (path, kind) for path, kind in kinds.items() if kind not in (None, "file")]
     if odd:
         raise Refusal(
             "%s: not regular files:\n  %s\nA golden file must be the file itself, in serialized/. Remove them "
