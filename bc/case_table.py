@@ -34,7 +34,17 @@ class Case:
     check_numerics: bool = True
     avx512_vnni_sensitive: bool = False
     conv_version: int = None
+    differences: tuple = ()
     note: str = ""
+
+    def recorded_difference(self, corpus, engine, loader):
+        """The difference recorded for this corpus, engine and loader, or None."""
+        for record in self.differences:
+            if record["corpus"] == corpus and loader == record["loader"] and (
+                engine in record["engines"] or not record["engines"]
+            ):
+                return record
+        return None
 
     def golden_name(self, part):
         """PyTorch's own file name for one part of this case's golden files."""
@@ -48,6 +58,7 @@ class Case:
         return not self.engines
 
 
+_DIFFERENCE_FIELDS = ("corpus", "engines", "loader", "observed", "reason", "verdict", "first_failing")
 _REQUIRED = ("name", "kind", "module", "input_size", "engines")
 _DERIVED = ("golden_prefix", "parts")
 _OPTIONAL = tuple(f.name for f in dataclasses.fields(Case) if f.name not in _REQUIRED + _DERIVED)
@@ -79,6 +90,11 @@ def _case_from_entry(entry, constants):
     if entry.get("conv_version") not in (None, 1, 2, 3):
         raise TableError("%s: conv_version %r is not a ConvPackedParams version (1, 2, 3)" % (name, entry["conv_version"]))
     fields = dict(entry)
+    for record in entry.get("differences", []):
+        absent = [f for f in _DIFFERENCE_FIELDS if f not in record]
+        if absent:
+            raise TableError("%s: a difference record lacks %s (fields: %s)" % (name, absent, ", ".join(_DIFFERENCE_FIELDS)))
+    fields["differences"] = tuple(entry.get("differences", []))
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
     fields["parts"] = tuple(golden_parts[entry["kind"]])

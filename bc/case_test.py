@@ -1,11 +1,13 @@
-"""Main of every //bc case test: one case's golden files, under each of its engines.
+"""Main of every //bc case test: one case's golden files in each corpus, under each of its engines.
 
 bc/defs.bzl sets, per target:
   BC_CASE     the case's name in bc/cases.bzl
   BC_ENGINES  engines to run under, comma-separated; empty for an
               engine-independent case, which runs once
-Each engine is its own test method (test_fbgemm, test_x86, ...), so a failure
-names its engine and --test_filter=CaseTest.test_x86 runs one.
+  BC_CORPORA  the corpora to check (bc/releases.bzl): today, 1.6.0, ...
+Each corpus and engine is its own test method (test_today_fbgemm,
+test_1_6_0_x86, ...; test_1_6_0 for an engine-independent case), so a failure
+names its release and engine, and --test_filter=CaseTest.test_1_6_0_x86 runs one.
 """
 
 import os
@@ -17,13 +19,23 @@ noise.silence()
 
 from absl.testing import absltest, parameterized  # noqa: E402
 
-from bc import case_table, checks, engines, golden_io, manifest  # noqa: E402
+from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
 
 CASE = case_table.load_table()[os.environ["BC_CASE"]]
 ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
-# Where the golden files in this test's runfiles lead: the source tree's
-# serialized/, beside the bc/ this file resolves into.
-SOURCE_CORPUS = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), manifest.GOLDEN_DIR)
+CORPORA = [corpora.get(name) for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
+# Where the golden files in this test's runfiles lead: the source tree,
+# beside the bc/ this file resolves into.
+SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def _methods():
+    """(method suffix, corpus, engine) of every check; engine None for an engine-independent case."""
+    return [
+        ("_".join([corpus.identifier] + ([engine] if engine else [])), corpus, engine)
+        for corpus in CORPORA
+        for engine in (ENGINES or [None])
+    ]
 
 
 class CaseTest(parameterized.TestCase):
@@ -38,16 +50,37 @@ class CaseTest(parameterized.TestCase):
             )
         # unittest's runner resets warning filters before it runs the tests.
         noise.silence()
-        cls.golden = golden_io.GoldenSet(CASE, root=SOURCE_CORPUS)
-        cls.golden.verify()
+        cls.golden = {}
 
-    def check_under(self, engine=None):
-        problems = checks.check_under(CASE, self.golden, engine)
+    def golden_of(self, corpus):
+        """The corpus's files of the case, verified once (a failure fails each of its methods)."""
+        if corpus.name not in self.golden:
+            golden = golden_io.GoldenSet(CASE, corpus.directory, root=os.path.join(SOURCE_TREE, corpus.directory))
+            try:
+                golden.verify()
+            except golden_io.GoldenError as error:
+                golden = error
+            self.golden[corpus.name] = golden
+        if isinstance(self.golden[corpus.name], Exception):
+            raise self.golden[corpus.name]
+        return self.golden[corpus.name]
+
+    @parameterized.named_parameters(("_" + suffix, corpus, engine) for suffix, corpus, engine in _methods())
+    def test(self, corpus, engine):
+        if engine and engine not in engines.supported_engines():
+            reason = "engine %s is not supported by this torch build (supported: %s)" % (
+                engine,
+                engines.supported_engines(),
+            )
+            print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpus.identifier, engine, reason), file=sys.stderr)
+            self.skipTest(reason)
+        problems = checks.check_under(CASE, self.golden_of(corpus), engine, corpus)
         if problems:
             self.fail(
-                "%s under engine %s: %d problem%s (host: %s)\n%s"
+                "%s, corpus %s, under engine %s: %d problem%s (host: %s)\n%s"
                 % (
                     CASE.name,
+                    corpus.name,
                     engine or checks.ENGINE_INDEPENDENT,
                     len(problems),
                     "" if len(problems) == 1 else "s",
@@ -55,24 +88,6 @@ class CaseTest(parameterized.TestCase):
                     "\n".join(problems),
                 )
             )
-
-    if ENGINES:
-
-        @parameterized.named_parameters(("_" + engine, engine) for engine in ENGINES)
-        def test(self, engine):
-            if engine not in engines.supported_engines():
-                reason = "engine %s is not supported by this torch build (supported: %s)" % (
-                    engine,
-                    engines.supported_engines(),
-                )
-                print("SKIP %s.test_%s: %s" % (CASE.name, engine, reason), file=sys.stderr)
-                self.skipTest(reason)
-            self.check_under(engine)
-
-    else:
-
-        def test_engine_independent(self):
-            self.check_under()
 
 
 def exit_without_teardown(code):

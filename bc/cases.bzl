@@ -23,6 +23,14 @@ Fields of a case:
   conv_version          the ConvPackedParams serialization version every
                         TorchScript archive of the case promises by its name
                         (_v2, _v3); //serialized:corpus_test holds it to that
+  differences           what today's torch does differently with a past
+                        release's files (bc/releases.bzl), each recorded as
+                        observed: corpus, engines ([] = every one), loader,
+                        the observed problem lines exactly, reason, verdict
+                        ("break": PyTorch should fix it; "changed": intended),
+                        first_failing (the first release that fails, found by
+                        `bazel run //bc:bisect`). The check passes only while
+                        the observation is exactly the recorded one (bc/checks.py)
   note                  why the entry is what it is
 """
 
@@ -202,6 +210,17 @@ CASES = [
         "zipfile": True,
         "engines": [],
         "check_numerics": True,
+        "differences": [
+            {
+                "corpus": "1.6.0",
+                "engines": [],
+                "loader": "eager",
+                "observed": "saved keys dropped by the round trip: max_vals, min_vals",
+                "reason": "torch 1.6.0 saves PerChannelMinMaxObserver's buffers as min_vals/max_vals (state-dict version 1). PyTorch PR 62345 renamed them min_val/max_val (version 3); its _load_from_state_dict, for version < 3, resizes min_val/max_val to the old tensors' shape but leaves the copy to nn.Module's loader, which looks for min_val/max_val and finds nothing. load_state_dict reports 'All keys matched successfully' and the observer keeps uninitialized memory: saved min_vals [0.0145, 0.1875, 0.0336, 0.5851, 0.2602] and max_vals [0.7333, 0.6369, 0.6161, 0.8512, 0.8716] became min_val [0, 0, 0, 0, 0] and max_val [1.58e-22, 4.56e-41, 1.58e-22, 4.56e-41, 2.02e+04] in one run (the values vary). Silent data loss",
+                "verdict": "break",
+                "first_failing": "?",
+            },
+        ],
         "note": "observers do not touch a quantized engine",
     },
     {
@@ -222,6 +241,17 @@ CASES = [
         "zipfile": True,
         "engines": [],
         "check_numerics": False,
+        "differences": [
+            {
+                "corpus": "1.6.0",
+                "engines": [],
+                "loader": "eager",
+                "observed": "raised RuntimeError: saved keys refused by today's QuantWrapper: module.relu.activation_post_process.activation_post_process.max_val, module.relu.activation_post_process.activation_post_process.min_val, module.relu.activation_post_process.fake_quant_enabled, module.relu.activation_post_process.observer_enabled, module.relu.activation_post_process.scale, module.relu.activation_post_process.zero_point",
+                "reason": "torch 1.6.0's prepare_qat gives the nn.ReLU after the Linear its own FakeQuantize (26 state keys); 1.10.2, 1.13.1 and today's give it none (23 keys), so a 1.6.0 QAT state dict does not load into today's prepared model: its 6 module.relu.activation_post_process keys are refused",
+                "verdict": "break",
+                "first_failing": "?",
+            },
+        ],
         "note": "seed: loading only; fake-quant training step is not compared",
     },
     {
@@ -232,6 +262,17 @@ CASES = [
         "engines": ["fbgemm", "onednn", "qnnpack", "x86"],
         "atol": 1e-08,
         "rtol": 1e-05,
+        "differences": [
+            {
+                "corpus": "1.13.1",
+                "engines": [],
+                "loader": "package",
+                "observed": "output vs serialized/1.13.1/TestSerialization.test_linear_relu_package_quantization_transforms.expected.pt: values differ: 1 of 16 elements differ beyond atol=1e-08 rtol=1e-05; max abs diff 0.0065342784\n      actual:   torch.float32 (1, 1, 4, 4)\n      expected: torch.float32 (1, 1, 4, 4)",
+                "reason": "the packaged float model loads; FX calibration differs. get_default_qconfig('fbgemm') observes activations with HistogramObserver. On the first batch 1.13.1's built its histogram with torch.histc(x, min=int(min_val), max=int(max_val)), truncating the input's range [-1.777, 2.511] to [-1, 2] while keeping the float min/max, so the L2 search ran on a histogram without the tails: input scale 0.0275, zero point 65. Today's reset_histogram passes the float range: scale 0.0337, zero point 53. One output element of 16 lands one output step (0.0065342784, the final scale) away. The old files record the old observer's result",
+                "verdict": "changed",
+                "first_failing": "?",
+            },
+        ],
         "note": "seed: @skipIfNoFBGEMM under torch's default engine; widened to every engine, shown to pass. Tolerances are torch.allclose's defaults, as the seed's check",
     },
 ]

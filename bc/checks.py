@@ -12,6 +12,15 @@
 
 Every check collects all differences of a case under one engine and fails
 once, with each difference located by compare.Where.
+
+Compatibility (README, "What compatibility means"): a saved file still loads
+and today's torch computes the same numbers from it. A key that today's torch
+adds to a module's state is not a break (a file from an older release lacks it
+by nature); a saved key that is refused, dropped, or changes value is.
+
+A difference recorded in the case table (bc/cases.bzl, "differences") for a
+corpus, engine and loader is expected exactly: the check passes while the
+observation is the recorded one, and fails when it disappears or moves.
 """
 
 import contextlib
@@ -21,7 +30,7 @@ from bc import compare, engines, modules
 ENGINE_INDEPENDENT = "engine-independent"
 
 
-def _run_steps(case, golden, engine, steps):
+def _run_steps(case, golden, engine, steps, corpus=None):
     """steps: (loader, golden part it reads, function returning differences).
 
     A step that raises (a loader that cannot read an old file is exactly what
@@ -33,10 +42,46 @@ def _run_steps(case, golden, engine, steps):
             found = step()
         except Exception as error:  # noqa: BLE001 - reported with its place
             found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
+        where = compare.Where(case.name, engine, loader, golden.path(part))
+        record = case.recorded_difference(corpus.name if corpus else None, engine, loader)
+        if record is not None:
+            found = _against_record(found, record)
         if found:
-            where = compare.Where(case.name, engine, loader, golden.path(part))
             problems.append("%s:\n    %s" % (where, "\n    ".join(found)))
     return problems
+
+
+def observation(found):
+    """The text a difference record holds: the problem lines as the failure shows them."""
+    return "\n".join(found)
+
+
+def _against_record(found, record):
+    """[] while found is the recorded difference; else what changed, the record and the new observation."""
+    if observation(found) == record["observed"]:
+        return []
+    now = observation(found) if found else "(nothing: the loader reads the file and computes the expected output)"
+    return [
+        "the difference recorded in bc/cases.bzl (%s) %s:"
+        % (record["reason"][:120], "disappeared" if not found else "moved"),
+        "recorded: " + record["observed"].replace("\n", "\n      "),
+        "observed: " + now.replace("\n", "\n      "),
+        "Investigate what changed in torch; then update or remove the record, with its numbers and reason.",
+    ]
+
+
+def load_state(module, saved):
+    """module.load_state_dict(saved), refusing what breaks compatibility and nothing else.
+
+    Keys missing from saved (state today's torch added) are not a break;
+    saved keys the module refuses are.
+    """
+    result = module.load_state_dict(saved, strict=False)
+    if result.unexpected_keys:
+        raise RuntimeError(
+            "saved keys refused by today's %s: %s" % (type(module).__name__, ", ".join(sorted(result.unexpected_keys)))
+        )
+    return module
 
 
 def _output(case, golden, model):
@@ -54,36 +99,40 @@ def _output(case, golden, model):
 
 
 def _eager_op(case, golden):
-    module = modules.build(case.module)
-    module.load_state_dict(golden.load("state_dict"))
-    return module
+    return load_state(modules.build(case.module), golden.load("state_dict"))
 
 
 def _loaded_archives(case, golden):
     return [(part, part, lambda part=part: _output(case, golden, golden.load(part))) for part in ("scripted", "traced")]
 
 
-def check_op(case, golden, engine):
+def check_op(case, golden, engine, corpus=None):
     eager = ("eager", "state_dict", lambda: _output(case, golden, _eager_op(case, golden)))
-    return _run_steps(case, golden, engine, [eager] + _loaded_archives(case, golden))
+    return _run_steps(case, golden, engine, [eager] + _loaded_archives(case, golden), corpus)
 
 
-def check_op_graph(case, golden, engine):
-    return _run_steps(case, golden, engine, _loaded_archives(case, golden))
+def check_op_graph(case, golden, engine, corpus=None):
+    return _run_steps(case, golden, engine, _loaded_archives(case, golden), corpus)
 
 
 def _observer(case, golden):
-    observer = modules.build(case.module)
     saved = golden.load("state_dict")
-    observer.load_state_dict(saved)
-    found = compare.differences(dict(observer.state_dict()), dict(saved), label="state_dict round trip")
+    observer = load_state(modules.build(case.module), saved)
+    state = observer.state_dict()
+    dropped = sorted(key for key in saved if key not in state)
+    found = ["saved keys dropped by the round trip: %s" % ", ".join(dropped)] if dropped else []
+    found += compare.differences(
+        {key: state[key] for key in saved if key in state},
+        {key: saved[key] for key in saved if key in state},
+        label="state_dict round trip (saved keys)",
+    )
     if case.check_numerics:
         found += _output(case, golden, observer)
     return found
 
 
-def check_observer(case, golden, engine):
-    return _run_steps(case, golden, engine, [("eager", "state_dict", lambda: _observer(case, golden))])
+def check_observer(case, golden, engine, corpus=None):
+    return _run_steps(case, golden, engine, [("eager", "state_dict", lambda: _observer(case, golden))], corpus)
 
 
 def _package(case, golden):
@@ -94,8 +143,8 @@ def _package(case, golden):
     return found + _output(case, golden, quantized)
 
 
-def check_package(case, golden, engine):
-    return _run_steps(case, golden, engine, [("package", "package", lambda: _package(case, golden))])
+def check_package(case, golden, engine, corpus=None):
+    return _run_steps(case, golden, engine, [("package", "package", lambda: _package(case, golden))], corpus)
 
 
 CHECKS = {
@@ -106,12 +155,15 @@ CHECKS = {
 }
 
 
-def check(case, golden, engine):
-    """Problems found in one case under one engine (already selected); [] if none."""
-    return CHECKS[case.kind](case, golden, engine)
+def check(case, golden, engine, corpus=None):
+    """Problems found in one case's files of a corpus under one engine (already selected); [] if none.
+
+    corpus None: no recorded difference applies (bisection judges the files themselves).
+    """
+    return CHECKS[case.kind](case, golden, engine, corpus)
 
 
-def check_under(case, golden, engine=None):
+def check_under(case, golden, engine=None, corpus=None):
     """check() with the engine selected; engine None for an engine-independent case."""
     with engines.engine(engine) if engine else contextlib.nullcontext():
-        return check(case, golden, engine or ENGINE_INDEPENDENT)
+        return check(case, golden, engine or ENGINE_INDEPENDENT, corpus)

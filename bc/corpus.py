@@ -14,16 +14,16 @@ import os
 from bc import formats, journal, manifest
 
 
-def _files(golden_dir):
+def _files(golden_dir, other_corpora):
     found = set()
     for root, dirs, files in os.walk(golden_dir):
-        dirs[:] = [d for d in dirs if d != journal.STAGING]
+        dirs[:] = [d for d in dirs if d != journal.STAGING and not (root == golden_dir and d in other_corpora)]
         for name in files:
             found.add(os.path.relpath(os.path.join(root, name), golden_dir))
     return found
 
 
-def _format_problems(golden_dir, case, recorded, readable):
+def _format_problems(golden_dir, case, recorded, readable, promises):
     """Files whose format is not what their manifest records, or not what the case promises."""
     found = []
     for name in case.golden_names():
@@ -45,19 +45,19 @@ def _format_problems(golden_dir, case, recorded, readable):
                 "%s: %s holds %s, but its manifest records %s"
                 % (case.name, name, formats.summary(held), formats.summary(recorded_format))
             )
-        if case.conv_version and held.get("container") == "TorchScript":
+        if promises and case.conv_version and held.get("container") == "TorchScript":
             broken = formats.conv_promise_problem(held, case.conv_version)
             if broken:
                 found.append("%s: %s breaks the case's promise: %s" % (case.name, name, broken))
     return found
 
 
-def _manifest_problems(golden_dir, case, manifest_file, present, readable):
+def _manifest_problems(golden_dir, case, manifest_file, present, readable, promises):
     try:
         recorded = manifest.read(os.path.join(golden_dir, manifest_file))
     except manifest.ManifestError as error:
         return ["%s: %s" % (case.name, error)]
-    found = _format_problems(golden_dir, case, recorded, readable)
+    found = _format_problems(golden_dir, case, recorded, readable, promises)
     for name in recorded.files:
         if name not in case.golden_names():
             found.append("%s: manifest names %s, which is not one of the case's files" % (case.name, name))
@@ -79,13 +79,17 @@ def _placement_problems(golden_dir, present, source_root):
     return found
 
 
-def problems(golden_dir, table, ignored=(), source_root=None):
+def problems(golden_dir, table, ignored=(), source_root=None, other_corpora=(), promises=True):
     """Every inconsistency of the corpus in golden_dir, one line each.
 
-    source_root: the directory the corpus's files really are in (in a test's
-    runfiles, where its symlinks lead); golden_dir itself by default.
+    table: the cases the corpus holds. source_root: the directory the
+    corpus's files really are in (in a test's runfiles, where its symlinks
+    lead); golden_dir itself by default. other_corpora: folders of golden_dir
+    that are corpora of their own (past releases'). promises: hold files to
+    what their case's name promises (today's corpus; a past release's holds
+    what its torch wrote).
     """
-    present = _files(golden_dir) - set(ignored)
+    present = _files(golden_dir, other_corpora) - set(ignored)
     misplaced = _placement_problems(golden_dir, present, os.path.realpath(source_root or golden_dir))
     found = list(misplaced.values())
     readable = present - set(misplaced)
@@ -104,7 +108,7 @@ def problems(golden_dir, table, ignored=(), source_root=None):
                 % (case.name, manifest.regenerate_command("--adopt", case.name))
             )
         else:
-            found.extend(_manifest_problems(golden_dir, case, manifest_file, present, readable))
+            found.extend(_manifest_problems(golden_dir, case, manifest_file, present, readable, promises))
         present -= set(names) | {manifest_file}
     for leftover in journal.unfinished(golden_dir):
         found.append(

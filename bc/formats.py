@@ -110,14 +110,31 @@ class _Unpickler(pickle._Unpickler):
         dispatch[_opcode[0]] = refuse
 
 
-def read_pickle(data):
-    """The object tree of a pickle, every global an inert stand-in; nothing in it runs."""
+def _load(unpickler):
     try:
-        return _Unpickler(io.BytesIO(data)).load()
+        return unpickler.load()
     except FormatError:
         raise
     except Exception as error:  # noqa: BLE001 - a damaged pickle fails in many ways
         raise FormatError("not a readable pickle (%s: %s)" % (type(error).__name__, error)) from None
+
+
+def read_pickle(data):
+    """The object tree of a pickle, every global an inert stand-in; nothing in it runs."""
+    return _load(_Unpickler(io.BytesIO(data)))
+
+
+def persistent_ids(data):
+    """The persistent ids a pickle names, in the order it first names them; nothing in it runs."""
+    named = []
+
+    class _Recording(_Unpickler):
+        def persistent_load(self, pid):
+            named.append(pid)
+            return Persistent(pid)
+
+    _load(_Recording(io.BytesIO(data)))
+    return named
 
 
 def _walk(value):

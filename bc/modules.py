@@ -9,13 +9,10 @@ seed_weights() or the golden files change on every run.
 import importlib
 
 import torch
-import torch.ao.nn.intrinsic.quantized as nniq
-import torch.ao.nn.quantized as nnq
-import torch.ao.nn.quantized.dynamic as nnqd
 import torch.nn as nn
-from torch.ao.quantization import MinMaxObserver, PerChannelMinMaxObserver
 
-from bc import scripted_modules
+from bc import scripted_modules, torch_api
+from bc.torch_api import nniq, nnq, nnqd, quantization
 
 
 def _conv_kwargs(bias):
@@ -25,7 +22,7 @@ def _conv_kwargs(bias):
 
 
 def _conv2d_graph(bias):
-    return nn.Sequential(torch.ao.quantization.QuantStub(), nn.Conv2d(3, 3, **_conv_kwargs(bias)))
+    return nn.Sequential(quantization.QuantStub(), nn.Conv2d(3, 3, **_conv_kwargs(bias)))
 
 
 class LinearReLU(nn.Module):
@@ -43,8 +40,8 @@ class LinearReLU(nn.Module):
 def _qat_linear_relu():
     model = LinearReLU()
     model.linear.weight = nn.Parameter(torch.randn(5, 5))
-    model.qconfig = torch.ao.quantization.get_default_qat_qconfig("fbgemm")
-    return torch.ao.quantization.prepare_qat(torch.ao.quantization.QuantWrapper(model))
+    model.qconfig = quantization.get_default_qat_qconfig("fbgemm")
+    return quantization.prepare_qat(quantization.QuantWrapper(model))
 
 
 # The module the package case's model comes from; the seed interns it.
@@ -69,8 +66,8 @@ FACTORIES = {
     "float_conv2d_graph": lambda: _conv2d_graph(bias=True),
     "float_conv2d_nobias_graph": lambda: _conv2d_graph(bias=False),
     "dynamic_lstm": scripted_modules.LSTMModule,
-    "per_channel_observer": PerChannelMinMaxObserver,
-    "per_tensor_observer": MinMaxObserver,
+    "per_channel_observer": quantization.PerChannelMinMaxObserver,
+    "per_tensor_observer": quantization.MinMaxObserver,
     "qat_linear_relu": _qat_linear_relu,
     "linear_relu_functional": _linear_relu_functional,
 }
@@ -103,14 +100,9 @@ def seed_weights(module):
 
 def fx_quantize(model, example):
     """The package case's transform: FX prepare, calibrate on `example`, convert."""
-    import torch.ao.quantization.quantize_fx as quantize_fx
-
-    qconfig_mapping = torch.ao.quantization.QConfigMapping().set_global(
-        torch.ao.quantization.get_default_qconfig("fbgemm")
-    )  # the seed's {"": qconfig}, in the form prepare_fx no longer warns about
-    prepared = quantize_fx.prepare_fx(model, qconfig_mapping, example_inputs=(example,))
+    prepared = torch_api.prepare_fx(model, quantization.get_default_qconfig("fbgemm"), example)
     prepared(example)
-    return quantize_fx.convert_fx(prepared)
+    return torch_api.convert_fx(prepared)
 
 
 def get_attr_targets(graph_module):

@@ -10,6 +10,9 @@ of the numerics is fixed here:
   * PYTHONHASHSEED=0, so pickled sets (get_attr targets) keep one order.
 The environment must be set before torch loads: enter() re-executes the
 process with it. check() then confirms that torch honoured it.
+
+A past release (bc/releases.bzl) may read a variable under an older name; the
+generator sets both names, says so, and the manifest records it.
 """
 
 import os
@@ -31,11 +34,29 @@ ENVIRONMENT = {
 LOCK_PATH = "requirements_lock.txt"
 
 
-def enter():
-    """Re-executes this process under ENVIRONMENT unless it already runs under it."""
-    if all(os.environ.get(key) == value for key, value in ENVIRONMENT.items()):
+def environment(renamed_pins=None):
+    """ENVIRONMENT, and each renamed pin's value under the name a release reads it by."""
+    pins = dict(ENVIRONMENT)
+    for name, old_name in (renamed_pins or {}).items():
+        pins[old_name] = ENVIRONMENT[name]
+    return pins
+
+
+def _command_line():
+    """This process's command line (sys.orig_argv came with CPython 3.10)."""
+    if hasattr(sys, "orig_argv"):
+        return sys.orig_argv
+    flags = "".join(
+        letter for letter, on in (("s", sys.flags.no_user_site), ("S", sys.flags.no_site), ("B", sys.flags.dont_write_bytecode)) if on
+    )
+    return [sys.executable] + (["-" + flags] if flags else []) + sys.argv
+
+
+def enter(pins=ENVIRONMENT):
+    """Re-executes this process under pins unless it already runs under them."""
+    if all(os.environ.get(key) == value for key, value in pins.items()):
         return
-    os.execve(sys.executable, sys.orig_argv, dict(os.environ, **ENVIRONMENT))
+    os.execve(sys.executable, _command_line(), dict(os.environ, **pins))
 
 
 def seed_for(case_name):
@@ -43,25 +64,37 @@ def seed_for(case_name):
     return zlib.crc32(case_name.encode("utf-8"))
 
 
-def locked_version(distribution, lock_path=LOCK_PATH):
+def locked(distribution, lock_path=LOCK_PATH):
+    """(version, sha256) of a distribution's pin in a lock written by tools/lock."""
     with open(lock_path, encoding="utf-8") as f:
-        match = re.search(r"^%s==(\S+)" % re.escape(distribution), f.read(), re.MULTILINE)
+        match = re.search(
+            r"^%s==(\S+)\s*\\\s*--hash=sha256:([0-9a-f]{64})" % re.escape(distribution), f.read(), re.MULTILINE
+        )
     if not match:
         raise ValueError("%s pins no %s" % (lock_path, distribution))
-    return match.group(1)
+    return match.group(1), match.group(2)
 
 
-def refusals(torch_version, locked_torch, supported_engines, cpu_capability, fbgemm_saturates, environ):
-    """Why generating here would not give the committed bytes; [] when it would."""
+def locked_version(distribution, lock_path=LOCK_PATH):
+    return locked(distribution, lock_path)[0]
+
+
+def refusals(
+    torch_version, locked_torch, supported_engines, cpu_capability, fbgemm_saturates, environ, pins=ENVIRONMENT, unhonoured=()
+):
+    """Why generating here would not give the committed bytes; [] when it would.
+
+    unhonoured: pins the release is recorded (bc/releases.bzl) not to honour;
+    their effect is not required, and the manifest says so.
+    """
     reasons = []
-    if torch_version != locked_torch:
-        reasons.append(
-            "torch %s is not the locked torch %s (requirements_lock.txt)" % (torch_version, locked_torch)
-        )
+    # A lock from PyPI pins the public version; the wheel reports its build too (1.10.2+cu102).
+    if torch_version != locked_torch and ("+" in locked_torch or torch_version.split("+")[0] != locked_torch):
+        reasons.append("torch %s is not the locked torch %s" % (torch_version, locked_torch))
     if ENGINE not in supported_engines:
         reasons.append("this torch build has no %s engine (engines: %s)" % (ENGINE, supported_engines))
         return reasons
-    drifted = sorted(k for k, v in ENVIRONMENT.items() if environ.get(k) != v)
+    drifted = sorted(k for k, v in pins.items() if environ.get(k) != v)
     if drifted:
         reasons.append("environment not pinned: %s" % ", ".join(drifted))
     if cpu_capability != "AVX2":
@@ -69,31 +102,52 @@ def refusals(torch_version, locked_torch, supported_engines, cpu_capability, fbg
             "ATen runs %s kernels, not AVX2: ATEN_CPU_CAPABILITY had no effect, or this CPU lacks AVX2"
             % cpu_capability
         )
-    if not fbgemm_saturates:
+    if not fbgemm_saturates and "FBGEMM_ENABLE_INSTRUCTIONS" not in unhonoured:
         reasons.append("fbgemm does not run its AVX2 kernels: FBGEMM_ENABLE_INSTRUCTIONS had no effect")
     return reasons
 
 
-def check(lock_path=LOCK_PATH):
-    """Refusal reasons for this process, and the producer record for manifests."""
+def check(lock_path=LOCK_PATH, corpus=None):
+    """Refusal reasons for this process, and the producer record for manifests.
+
+    corpus: a past release's (bc/corpora.py); None for today's, whose record
+    stays as its manifests have it.
+    """
     import torch
 
-    from bc import engines
+    from bc import engines, torch_api
 
+    renamed = dict(corpus.renamed_pins) if corpus else {}
+    unhonoured = dict(corpus.unhonoured_pins) if corpus else {}
+    pins = environment(renamed)
     supported = engines.supported_engines()
+    saturates = ENGINE in supported and engines.fbgemm_saturates()
+    locked_torch, wheel_sha256 = locked("torch", lock_path)
     reasons = refusals(
         torch_version=torch.__version__,
-        locked_torch=locked_version("torch", lock_path),
+        locked_torch=locked_torch,
         supported_engines=supported,
-        cpu_capability=torch.backends.cpu.get_cpu_capability(),
-        fbgemm_saturates=ENGINE in supported and engines.fbgemm_saturates(),
+        cpu_capability=torch_api.cpu_capability(),
+        fbgemm_saturates=saturates,
         environ=os.environ,
+        pins=pins,
+        unhonoured=unhonoured,
     )
     producer = {
         "torch": torch.__version__,
         "python": platform.python_version(),
         "engine": ENGINE,
-        "instruction_set": torch.backends.cpu.get_cpu_capability(),
+        "instruction_set": torch_api.cpu_capability(),
         "environment": dict(ENVIRONMENT),
     }
+    if corpus is not None:
+        producer.update(
+            release=corpus.name,
+            torch_wheel_sha256=wheel_sha256,
+            lock=corpus.lock,
+            environment=pins,
+            renamed_pins=renamed,
+            unhonoured_pins=unhonoured,
+            fbgemm_kernels="AVX2 (saturating)" if saturates else "exact (not AVX2's)",
+        )
     return reasons, producer

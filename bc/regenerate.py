@@ -2,6 +2,7 @@
 
     bazel run //bc:regenerate -- [CASE...] [--force] [--check]
     bazel run //bc:regenerate -- --adopt [--origin TEXT] [CASE...]
+    bazel run //bc:regenerate -- --release 1.6.0 [CASE...] [--force | --check]
 
 Golden files are the frozen record of the past. Without --force it writes only
 files that do not exist yet; for a case that is only partly present it
@@ -15,6 +16,10 @@ case.
   --adopt   write nothing but manifests: record the digests of the files
             present in serialized/ (e.g. copied from PyTorch's
             test/quantization/serialized), with --origin saying where from
+  --release the corpus of a past release (bc/releases.bzl), serialized/<release>/:
+            its generators (<case>_golden_<release>) are built first, by a
+            `bazel build` of those targets only, so that only that release's
+            environment is fetched
 
 Each case is written all-or-nothing (bc/journal.py); an interrupted earlier
 run is rolled back first.
@@ -24,9 +29,10 @@ import argparse
 import errno
 import filecmp
 import os
+import subprocess
 import sys
 
-from bc import case_table, journal, manifest
+from bc import case_table, corpora, journal, manifest
 
 GENERATED_DIR = os.path.join("bc", "golden")  # genrule outputs, in this binary's runfiles
 
@@ -159,6 +165,7 @@ def main(argv):
     mode.add_argument("--check", action="store_true")
     mode.add_argument("--adopt", action="store_true")
     parser.add_argument("--origin", default="adopted")
+    parser.add_argument("--release", help="a past release of bc/releases.bzl: its corpus, serialized/<release>/")
     args = parser.parse_args(argv)
 
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
@@ -166,18 +173,33 @@ def main(argv):
         parser.error("run it with `%s`: it writes into the source tree" % manifest.regenerate_command("..."))
     table = case_table.load_table()
     try:
-        cases = [table[name] for name in args.cases] or list(table)
+        corpus = corpora.get(args.release) if args.release else corpora.load()[corpora.TODAY]
+        cases = [table[name] for name in args.cases] or [case for case in table if corpus.holds(case)]
     except case_table.TableError as error:
         parser.error(str(error))
-    golden_dir = os.path.join(workspace, manifest.GOLDEN_DIR)
+    not_held = ["%s (%s)" % (case.name, corpus.left_out[case.name]) for case in cases if not corpus.holds(case)]
+    if not_held:
+        parser.error("the %s corpus does not hold %s" % (corpus.name, "; ".join(not_held)))
+    if not corpus.is_today:
+        table = case_table.Table(
+            cases={case.name: case for case in table if corpus.holds(case)}, qengines=table.qengines
+        )
+    golden_dir = os.path.join(workspace, corpus.directory)
 
     try:
-        with journal.exclusive(golden_dir):
-            return _run(args, table, cases, golden_dir)
+        # One lock per checkout, whichever corpus is written.
+        with journal.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
+            generated_dir = GENERATED_DIR
+            if not corpus.is_today and not args.adopt:
+                generated_dir = build_generators(workspace, corpus, cases)
+            return _run(args, table, cases, golden_dir, generated_dir)
     except journal.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
         return 130
     except journal.JournalError as error:
+        print("REFUSED %s" % error, file=sys.stderr)
+        return 2
+    except BuildFailed as error:
         print("REFUSED %s" % error, file=sys.stderr)
         return 2
     except OSError as error:
@@ -206,12 +228,43 @@ def _write_failure(error, golden_dir):
     )
 
 
-def _run(args, table, cases, golden_dir):
+def _run(args, table, cases, golden_dir, generated_dir):
     if args.adopt:
         return 1 if adopt(cases, golden_dir, args.origin, table=table) else 0
     if args.check:
-        return 1 if check(cases, GENERATED_DIR, golden_dir) else 0
-    return 1 if regenerate(cases, GENERATED_DIR, golden_dir, args.force, table=table) else 0
+        return 1 if check(cases, generated_dir, golden_dir) else 0
+    return 1 if regenerate(cases, generated_dir, golden_dir, args.force, table=table) else 0
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def _output_base():
+    """The output base this binary was built in, read off its runfiles path (a `bazel run` may name one)."""
+    here = os.path.abspath(__file__)
+    return here.split("/execroot/")[0] if "/execroot/" in here else None
+
+
+def build_generators(workspace, corpus, cases):
+    """Builds the cases' generators of a past release (their targets only); returns their output folder.
+
+    `bazel run` has released the server by the time this runs, so a second
+    Bazel command in the same output base does not wait for it.
+    """
+    bazel = [os.path.join(workspace, "tools", "bazel")]
+    if _output_base():
+        bazel.append("--output_base=" + _output_base())
+    targets = ["//bc:%s_golden_%s" % (case.name, corpus.identifier) for case in cases]
+    print("building %d generator(s) of torch %s: bazel build %s" % (len(targets), corpus.name, " ".join(targets)), file=sys.stderr)
+    built = subprocess.run(bazel + ["build"] + targets, cwd=workspace)
+    if built.returncode != 0:
+        raise BuildFailed(
+            "building the generators of torch %s failed (exit %d); Bazel's message is above. Nothing was written."
+            % (corpus.name, built.returncode)
+        )
+    bin_dir = subprocess.run(bazel + ["info", "bazel-bin"], cwd=workspace, capture_output=True, text=True, check=True)
+    return os.path.join(bin_dir.stdout.strip(), GENERATED_DIR, corpus.name)
 
 
 if __name__ == "__main__":

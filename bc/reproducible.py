@@ -1,14 +1,16 @@
 """Writers whose bytes depend only on what is written, not on where or when.
 
 Two torch writers are not reproducible as they stand:
-  * the legacy torch.save (_use_new_zipfile_serialization=False) keys each
-    storage by its memory address, and orders the storages by those keys;
+  * torch.save keys each storage by its memory address, and orders the
+    storages by those keys: the legacy writer (_use_new_zipfile_serialization
+    =False) in every release, the zipfile writer until 1.10 (1.6.0's does);
   * torch.jit.save records absolute source paths (torch's site-packages, the
     generator's runfiles, the sandbox) in its *.debug_pkl entries.
-save_legacy() numbers the storages instead; save_script() rewrites the paths
-relative to their import root, and moves the source-range offsets that the
-rewritten text shifts. Both outputs load with the stock torch loaders.
-The zipfile torch.save and torch.package writers are reproducible already.
+save() and save_state_dict() number the storages instead, "0", "1", ... in the
+order the pickle names them, as today's zipfile writer does; save_script()
+rewrites the paths relative to their import root, and moves the source-range
+offsets that the rewritten text shifts. Every output loads with the stock
+torch loaders. The torch.package writer is reproducible already.
 """
 
 import os
@@ -74,11 +76,102 @@ def save_legacy(obj, path):
             storage._write_file(f, True, True, torch._utils._element_size(dtype))
 
 
+def _has_untyped_storages():
+    # TypedStorage._untyped_storage, which save_legacy() reads, came with torch 2.0.
+    return hasattr(getattr(torch.storage, "TypedStorage", None), "_untyped_storage")
+
+
 def save_state_dict(state_dict, path, zipfile_format):
     if zipfile_format:
-        torch.save(state_dict, path)
-    else:
+        save(state_dict, path)
+    elif _has_untyped_storages():
         save_legacy(state_dict, path)
+    else:
+        torch.save(state_dict, path, _use_new_zipfile_serialization=False)
+        number_storages(path)
+
+
+def save(value, path):
+    """torch.save(value, path) in the release's default format, storages numbered."""
+    torch.save(value, path)
+    number_storages(path)
+
+
+def number_storages(path):
+    """Rewrites a torch.save file so that its storages are keyed "0", "1", ... in the order its pickle
+    names them, and stored in the order of those keys, as today's zipfile writer does. A file
+    numbered so already is left as it is."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data.startswith(formats.ZIP_MAGIC):
+        records = _records(path)
+        pickled = dict(records)["data.pkl"]
+        numbering = _numbering(pickled)
+        if numbering is None:
+            return
+        renamed = {"data/" + old: "data/" + new for old, new in numbering.items()}
+        storages = sorted((renamed[name], content) for name, content in records if name in renamed)
+        others = [(name, content) for name, content in records if not name.startswith("data/")]
+        front = [(n, _renamed_strings(c, numbering) if n == "data.pkl" else c) for n, c in others]
+        version = [record for record in front if record[0] == "version"]
+        _write_archive(path, [r for r in front if r[0] != "version"] + storages + version)
+    else:
+        _number_legacy(path, data)
+
+
+def _numbering(pickled):
+    """{old key: new key}, or None when the keys are "0", "1", ... in naming order already."""
+    order = []
+    for pid in formats.persistent_ids(pickled):
+        if pid[2] not in order:
+            order.append(pid[2])
+    numbering = {old: str(index) for index, old in enumerate(order)}
+    return None if all(old == new for old, new in numbering.items()) else numbering
+
+
+def _renamed_strings(pickled, renaming):
+    """A protocol-2 pickle with every string in renaming replaced (torch.save pickles have no frames)."""
+    out, ops = [], list(pickletools.genops(pickled))
+    for index, (opcode, arg, position) in enumerate(ops):
+        end = ops[index + 1][2] if index + 1 < len(ops) else len(pickled)
+        if opcode.name == "BINUNICODE" and arg in renaming:
+            encoded = renaming[arg].encode("utf-8")
+            out.append(b"X" + struct.pack("<I", len(encoded)) + encoded)
+        else:
+            out.append(pickled[position:end])
+    return b"".join(out)
+
+
+def _pickle_end(data, start):
+    for opcode, _, position in pickletools.genops(data[start:]):
+        if opcode.name == "STOP":
+            return start + position + 1
+    raise ValueError("no STOP opcode")
+
+
+def _number_legacy(path, data):
+    """number_storages() for the legacy format: magic, protocol, sys_info and object pickles, the
+    pickled list of keys, then per key, in that list's order, its element count (int64) and bytes."""
+    ends = [0]
+    for _ in range(5):
+        ends.append(_pickle_end(data, ends[-1]))
+    pickled, keys = data[ends[3] : ends[4]], pickle.loads(data[ends[4] : ends[5]])
+    numbering = _numbering(pickled)
+    if numbering is None:
+        return
+    element_size = {pid[2]: getattr(torch, pid[1].name)().element_size() for pid in formats.persistent_ids(pickled)}
+    storages, offset = {}, ends[5]
+    for key in keys:
+        count = struct.unpack("<q", data[offset : offset + 8])[0]
+        size = 8 + count * element_size[key]
+        storages[numbering[key]] = data[offset : offset + size]
+        offset += size
+    order = sorted(storages)
+    with open(path, "wb") as f:
+        f.write(data[: ends[3]] + _renamed_strings(pickled, numbering))
+        pickle.dump(order, f, protocol=_PROTOCOL)
+        for key in order:
+            f.write(storages[key])
 
 
 class _Str:
@@ -160,6 +253,8 @@ def rewrite_debug_pkl(data, rewrite):
             stack.append(items)
         elif name == "EMPTY_LIST":
             stack.append([])
+        elif name == "NONE":  # torch 1.6.0 writes None for a range without source
+            stack.append(None)
         elif name in ("BINPUT", "LONG_BINPUT"):
             memo[arg] = stack[-1]
         elif name in ("BINGET", "LONG_BINGET"):
@@ -227,7 +322,8 @@ def portable(text, roots, project_root=_PROJECT_ROOT):
     replaced by one constant, so that editing or refactoring the generator
     does not change every traced archive.
     """
-    text = re.sub(re.escape(project_root) + r"[^\s(]+\.py\(\d+\): [^\s]+", GENERATOR_FRAME, text)
+    # bc/ only: a past release's torch lies under the project root too (external/torch_<release>/).
+    text = re.sub(re.escape(project_root) + r"bc/[^\s(]+\.py\(\d+\): [^\s]+", GENERATOR_FRAME, text)
     for root in roots:
         text = text.replace(root, "")
     return text
@@ -257,12 +353,22 @@ def _records(path):
 
 
 def _write_archive(path, records):
-    """A TorchScript archive of records, written by torch's own zip writer (folder named after path)."""
+    """A TorchScript archive of records, written by torch's own zip writer (folder named after path).
+
+    A "version" record that comes last was written by the writer's end of
+    file, as the writer of 1.6.0 to 1.13.1 does: it is left to the writer
+    again (1.10.2's refuses a second one; 1.6.0's writes it twice), and must
+    come out the same. Today's writer writes it among the records.
+    """
+    ends_with_version = bool(records) and records[-1][0] == "version"
     writer = torch._C.PyTorchFileWriter(path)
-    for name, data in records:
+    for name, data in records[:-1] if ends_with_version else records:
         if name != ".data/serialization_id":  # the writer computes it from the records
             writer.write_record(name, data, len(data))
     writer.write_end_of_file()
+    del writer
+    if ends_with_version and dict(_records(path)).get("version") != records[-1][1]:
+        raise RuntimeError("%s: torch's writer wrote another version record than the archive had" % path)
 
 
 def transcode_conv_v3(path):

@@ -7,8 +7,8 @@ edits leave the corpus alone.
 """
 
 import torch
-import torch.ao.nn.quantized.dynamic as nnqd
 import torch.nn as nn
+from bc.torch_api import nnqd
 
 
 class LSTMModule(nn.Module):

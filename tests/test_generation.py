@@ -31,7 +31,7 @@ def test_the_pinned_configuration_is_accepted():
 
 def test_another_torch_is_refused():
     assert refusals(torch_version="2.14.1") == [
-        "torch 2.14.1 is not the locked torch 2.13.0+cpu (requirements_lock.txt)"
+        "torch 2.14.1 is not the locked torch 2.13.0+cpu"
     ]
 
 

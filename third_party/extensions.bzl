@@ -8,6 +8,7 @@ load("//third_party/host_cpu:host_cpu.bzl", "host_cpu")
 load("//third_party/pypi:exclude.bzl", "PYPI_EXCLUDE")
 load("//third_party/pypi:pypi.bzl", "pypi_repository")
 load("//third_party/python:interpreter.bzl", "python_interpreter")
+load("//third_party/releases:repositories.bzl", "release_repositories")
 
 def _quant_bc_impl(_module_ctx):
     python_interpreter(
@@ -20,6 +21,7 @@ def _quant_bc_impl(_module_ctx):
         interpreter = "@python_3_11//:interpreter.txt",
         lock = Label("//:requirements_lock.txt"),
     )
+    release_repositories()
     host_cpu(
         name = "host_cpu",
         interpreter = "@python_3_11//:interpreter.txt",

@@ -146,11 +146,13 @@ def write_build_files(repo, dists):
             "# The locked environment, installed as one site-packages:\n"
             "%s\n"
             'package(default_visibility = ["//visibility:public"])\n\n'
+            "# For generators run by an interpreter of their own (bc/defs.bzl).\n"
+            'exports_files(["%s"])\n\n'
             "py_library(\n"
             '    name = "site_packages",\n'
             '    data = [\n        "%s",\n        "%s",\n    ],\n'
             '    imports = ["%s"],\n'
-            ")\n" % (listing, SITE_PACKAGES, ENVIRONMENT, SITE_PACKAGES)
+            ")\n" % (listing, SITE_PACKAGES, SITE_PACKAGES, ENVIRONMENT, SITE_PACKAGES)
         )
     hubs = sorted({normalize(name) for name, _ in dists})
     for hub in hubs:

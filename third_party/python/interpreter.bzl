@@ -1,4 +1,4 @@
-"""Pins the host's CPython 3.11 as the project's only Python.
+"""Pins a host CPython: 3.11 for the project, and the interpreters past releases generate under.
 
 The repository it creates holds:
   python3         the interpreter every py_binary/py_test runs under. It is a
@@ -38,16 +38,32 @@ def _probe(rctx, candidate):
         return None, "%s is %s %s" % (candidate, implementation, version)
     return struct(executable = executable, identity = "\n".join(lines[3:]) + "\n"), None
 
+def _override_variable(version):
+    return "QUANT_BC_PYTHON_" + version.replace(".", "_")
+
+def _pyenv_versions(rctx):
+    """pyenv's installs of this major.minor, newest last (a pyenv shim on PATH answers for one only)."""
+    environ = rctx.os.environ
+    root = rctx.path(environ.get("PYENV_ROOT") or environ.get("HOME", "/nonexistent") + "/.pyenv").get_child("versions")
+    if not root.exists:
+        return []
+    found = []
+    for version in sorted([str(d.basename) for d in root.readdir()]):
+        binary = root.get_child(version).get_child("bin").get_child("python" + rctx.attr.version)
+        if version.startswith(rctx.attr.version + ".") and binary.exists:
+            found.append(str(binary))
+    return found
+
 def _candidates(rctx):
-    override = rctx.os.environ.get("QUANT_BC_PYTHON")
-    if override:
-        return [override]
+    for variable in [_override_variable(rctx.attr.version)] + (["QUANT_BC_PYTHON"] if rctx.attr.version == "3.11" else []):
+        if rctx.os.environ.get(variable):
+            return [rctx.os.environ[variable]]
     found = []
     for name in ["python" + rctx.attr.version, "python3"]:
         path = rctx.which(name)
         if path:
             found.append(str(path))
-    return found
+    return found + _pyenv_versions(rctx)
 
 def _python_interpreter_impl(rctx):
     rejected = []
@@ -59,11 +75,12 @@ def _python_interpreter_impl(rctx):
         rejected.append(why_not)
     if not pinned:
         fail(("quant-bc needs CPython {v} and found none.\n" +
-              "  looked for: python{v} and python3 on PATH, or $QUANT_BC_PYTHON\n" +
+              "  looked for: ${var}, python{v} and python3 on PATH, pyenv's versions/{v}.*\n" +
               "  rejected: {r}\n" +
-              "  remedy: install it (Debian: apt-get install python{v}) or point " +
-              "QUANT_BC_PYTHON at a CPython {v} binary, then run the command again.").format(
+              "  remedy: install it (`pyenv install {v}`, or Debian's python{v} where it has one) or point " +
+              "{var} at a CPython {v} binary, then run the command again.").format(
             v = rctx.attr.version,
+            var = _override_variable(rctx.attr.version),
             r = "; ".join(rejected) or "nothing found",
         ))
 
@@ -112,7 +129,8 @@ python_interpreter = repository_rule(
     attrs = {
         "version": attr.string(mandatory = True, doc = "major.minor, e.g. 3.11"),
     },
-    environ = ["QUANT_BC_PYTHON", "PATH"],
+    # The override variables of every version the project uses (bc/releases.bzl).
+    environ = ["QUANT_BC_PYTHON", "QUANT_BC_PYTHON_3_8", "QUANT_BC_PYTHON_3_11", "PATH", "PYENV_ROOT", "HOME"],
     local = True,
     doc = "Finds the host's CPython of the given version and registers it as the Python toolchain.",
 )

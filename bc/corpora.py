@@ -1,0 +1,78 @@
+"""The corpora: today's (serialized/) and one per past release (bc/releases.bzl).
+
+A corpus is a directory laid out like PyTorch's test/quantization/serialized,
+with one manifest per case, and the release whose torch wrote it.
+"""
+
+import dataclasses
+import os
+
+from bc import case_table, manifest
+
+RELEASES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "releases.bzl")
+RELEASES_NAME = "bc/releases.bzl"
+TODAY = "today"
+TODAY_LOCK = "requirements_lock.txt"
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    name: str  # "today", or the release ("1.6.0")
+    python: str  # major.minor of the interpreter that writes it
+    # Out of repr, which names a test method's corpus in failure headers.
+    lock: str = dataclasses.field(repr=False)  # hash-locked environment that writes it, relative to the workspace
+    left_out: dict = dataclasses.field(repr=False)  # case -> why this corpus does not hold it
+    renamed_pins: dict = dataclasses.field(repr=False)  # pinned variable -> the name this release reads it under
+    unhonoured_pins: dict = dataclasses.field(repr=False)  # pinned variable -> why this release does not honour it
+    note: str = dataclasses.field(default="", repr=False)
+
+    @property
+    def directory(self):
+        """Relative to the workspace (and to a test's runfiles)."""
+        return manifest.GOLDEN_DIR if self.is_today else os.path.join(manifest.GOLDEN_DIR, self.name)
+
+    @property
+    def is_today(self):
+        return self.name == TODAY
+
+    @property
+    def identifier(self):
+        """The name in test methods and Bazel targets: today, 1_6_0."""
+        return self.name.replace(".", "_")
+
+    def holds(self, case):
+        return case.name not in self.left_out
+
+
+
+def load(path=RELEASES_PATH):
+    """Every corpus, today's first, then the releases oldest first."""
+    constants = case_table.read_constants(path)
+    corpora = [Corpus(name=constants["TODAY"], python="3.11", lock=TODAY_LOCK, left_out={}, renamed_pins={}, unhonoured_pins={})]
+    for entry in constants["RELEASES"]:
+        release = entry["release"]
+        corpora.append(
+            Corpus(
+                name=release,
+                python=entry["python"],
+                lock=lock_path(release),
+                left_out=dict(entry.get("left_out", {})),
+                renamed_pins=dict(entry.get("renamed_pins", {})),
+                unhonoured_pins=dict(entry.get("unhonoured_pins", {})),
+                note=entry.get("note", ""),
+            )
+        )
+    return {corpus.name: corpus for corpus in corpora}
+
+
+def lock_path(release):
+    return os.path.join("third_party", "releases", release, "requirements_lock.txt")
+
+
+def get(name, path=RELEASES_PATH):
+    corpora = load(path)
+    if name not in corpora:
+        raise case_table.TableError(
+            "no corpus %r; corpora: %s (past releases are listed in %s)" % (name, ", ".join(corpora), RELEASES_NAME)
+        )
+    return corpora[name]
