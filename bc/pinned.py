@@ -65,10 +65,10 @@ def seed_for(case_name):
 
 
 def locked(distribution, lock_path=LOCK_PATH):
-    """(version, sha256) of a distribution's pin in a lock written by tools/lock."""
+    """(version, sha256 or None) of a distribution's pin in a lock written by tools/lock."""
     with open(lock_path, encoding="utf-8") as f:
         match = re.search(
-            r"^%s==(\S+)\s*\\\s*--hash=sha256:([0-9a-f]{64})" % re.escape(distribution), f.read(), re.MULTILINE
+            r"^%s==(\S+)(?:\s*\\\s*--hash=sha256:([0-9a-f]{64})\b)?" % re.escape(distribution), f.read(), re.MULTILINE
         )
     if not match:
         raise ValueError("%s pins no %s" % (lock_path, distribution))

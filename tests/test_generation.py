@@ -46,6 +46,27 @@ def test_instruction_sets_that_did_not_take_effect_are_refused():
     assert any("FBGEMM_ENABLE_INSTRUCTIONS had no effect" in r for r in reasons)
 
 
+def test_a_public_pin_accepts_the_wheels_build_suffix():
+    assert refusals(torch_version="1.10.2+cu102", locked_torch="1.10.2") == []
+    assert refusals(torch_version="1.10.2+cu102", locked_torch="1.10.2+cpu") != []
+
+
+def test_a_pin_recorded_as_unhonoured_is_not_required():
+    # torch 1.6.0's fbgemm runs exact kernels whatever FBGEMM_ENABLE_INSTRUCTIONS says (bc/releases.bzl).
+    assert refusals(fbgemm_saturates=False, unhonoured={"FBGEMM_ENABLE_INSTRUCTIONS": "measured"}) == []
+    assert refusals(cpu_capability="AVX512", unhonoured={"FBGEMM_ENABLE_INSTRUCTIONS": "measured"}) != []
+
+
+def test_a_renamed_pin_is_set_under_both_names():
+    pins = pinned.environment({"ONEDNN_MAX_CPU_ISA": "DNNL_MAX_CPU_ISA"})
+    assert pins["DNNL_MAX_CPU_ISA"] == pins["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+
+
+def test_the_lock_gives_the_torch_wheels_digest():
+    version, digest = pinned.locked("torch")
+    assert version == pinned.locked_version("torch") and len(digest) == 64
+
+
 def test_an_unpinned_environment_is_refused():
     (reason,) = refusals(environ={})
     assert "ATEN_CPU_CAPABILITY" in reason and "PYTHONHASHSEED" in reason

@@ -3,6 +3,7 @@
 import pickle
 import zipfile
 
+import pytest
 import torch
 
 from bc import reproducible
@@ -90,6 +91,37 @@ def test_portable_keeps_torch_frames_that_lie_under_the_project_root():
     assert reproducible.portable(text, roots, project) == (
         "torch/jit/__init__.py(953): trace\n" + reproducible.GENERATOR_FRAME + "\n"
     )
+
+
+def _address_keyed_save(value, path, zipfile_format):
+    """torch's own writer; its legacy format keys storages by memory address, as 1.6.0's zipfile one did."""
+    torch.save(value, path, _use_new_zipfile_serialization=zipfile_format)
+
+
+@pytest.mark.parametrize("zipfile_format", [False, True])
+def test_number_storages_gives_bytes_independent_of_memory_addresses(tmp_path, zipfile_format):
+    value = {"b": torch.arange(4.0), "a": torch.quantize_per_tensor(torch.ones(3), 0.5, 2, torch.quint8)}
+    digests = set()
+    for trial in range(3):
+        spacers = [torch.empty(1 << 12) for _ in range(trial)]  # moves the next allocations
+        copy = {key: tensor.clone() for key, tensor in value.items()}
+        (tmp_path / str(trial)).mkdir()
+        path = tmp_path / str(trial) / "x.pt"  # a zip archive's folder is named after its file
+        _address_keyed_save(copy, path, zipfile_format)
+        reproducible.number_storages(str(path))
+        digests.add(path.read_bytes())
+        del spacers
+    assert len(digests) == 1
+    loaded = torch.load(str(path), weights_only=True)
+    assert torch.equal(loaded["b"], value["b"]) and torch.equal(loaded["a"].int_repr(), value["a"].int_repr())
+
+
+def test_number_storages_leaves_a_numbered_file_as_it_is(tmp_path):
+    path = tmp_path / "x.pt"
+    reproducible.save({"w": torch.ones(2), "v": torch.zeros(3)}, str(path))
+    before = path.read_bytes()
+    reproducible.number_storages(str(path))
+    assert path.read_bytes() == before
 
 
 class Scaled(torch.nn.Module):

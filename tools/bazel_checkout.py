@@ -70,8 +70,9 @@ class Checkout:
         with open(path, "w", encoding="utf-8") as f:
             f.write(transform(text))
 
-    def replace_golden_file(self, case_name, part):
-        """Gives one golden file different bytes with the same content, and updates its manifest.
+    def replace_golden_file(self, case_name, part, corpus="serialized"):
+        """Gives one golden file of a corpus (serialized/ or serialized/<release>) different bytes with the
+        same content, and updates its manifest.
 
         The file is a torch zip archive, rewritten under another top-level
         folder name; torch.load reads records relative to whatever folder the
@@ -83,7 +84,7 @@ class Checkout:
         finally:
             sys.path.pop(0)
         case = case_table.load_table(os.path.join(self.path, "bc", "cases.bzl"))[case_name]
-        golden_dir = os.path.join(self.path, "serialized")
+        golden_dir = os.path.join(self.path, corpus)
         path = os.path.join(golden_dir, case.golden_name(part))
         with zipfile.ZipFile(path) as archive:
             records = [(info.filename.split("/", 1)[1], archive.read(info)) for info in archive.infolist()]
