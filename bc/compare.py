@@ -13,7 +13,8 @@ file) and by how much.
 import dataclasses
 
 import torch
-from torch.testing._comparison import default_tolerances
+
+from bc.torch_api import default_tolerances
 
 
 @dataclasses.dataclass(frozen=True)

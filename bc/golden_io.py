@@ -21,7 +21,7 @@ import zipfile
 
 import torch
 
-from bc import formats, manifest
+from bc import formats, manifest, torch_api
 
 SCRIPT_PARTS = ("scripted", "traced")
 PACKAGE_PARTS = ("package",)
@@ -36,22 +36,21 @@ class GoldenError(Exception):
 
 def weights_only_load(path):
     """torch.load(path, weights_only=True); raises GoldenError('unsafe: ...') if refused."""
-    with torch.serialization.safe_globals([torch.ScriptObject]):
-        try:
-            return torch.load(path, weights_only=True)
-        except pickle.UnpicklingError as error:
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-            refusal = next((line for line in lines if "unsupported" in line.lower()), None)
-            if refusal:
-                raise GoldenError(
-                    "%s: unsafe: loading it would call code outside the weights-only allowlist "
-                    "(%s); refused without running it. Replace the file with a trusted one." % (path, refusal)
-                ) from None
-            raise GoldenError("%s: bad pickle: %s" % (path, lines[-1] if lines else error)) from None
-        except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways
+    try:
+        return torch_api.weights_only_load(path, [torch.ScriptObject])
+    except pickle.UnpicklingError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        refusal = next((line for line in lines if "unsupported" in line.lower()), None)
+        if refusal:
             raise GoldenError(
-                "%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, str(error).splitlines()[0])
+                "%s: unsafe: loading it would call code outside the weights-only allowlist "
+                "(%s); refused without running it. Replace the file with a trusted one." % (path, refusal)
             ) from None
+        raise GoldenError("%s: bad pickle: %s" % (path, lines[-1] if lines else error)) from None
+    except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways
+        raise GoldenError(
+            "%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, str(error).splitlines()[0])
+        ) from None
 
 
 def _pickle_problem(path):

@@ -218,7 +218,8 @@ def rewrite_debug_pkl(data, rewrite):
     The file is ("FORMAT_WITH_STRING_TABLE", strings, records), and a record's
     source range is ((indices of its text's pieces in strings, filename index,
     line), start, end), start and end being byte offsets into the pieces
-    joined. A traced archive's pieces are the lines of the Python call stack,
+    joined (torch 1.6.0 and 1.10.2: ((text, filename, line), start, end),
+    without a table). A traced archive's pieces are the lines of the Python call stack,
     paths included; when they are rewritten, the offsets after them move. A
     small pickle machine runs over the opcode stream, so nothing is unpickled,
     and every byte it does not change keeps torch's encoding.
@@ -272,12 +273,13 @@ def rewrite_debug_pkl(data, rewrite):
         if table is None and len(stack) == 2 and isinstance(stack[1], tuple):
             table = stack[1]
         top = stack[-1] if stack else None
-        if name == "TUPLE3" and table is not None and _is_source_range(top):
-            text, start, end = top[0][0], top[1], top[2]
-            old = [table[i].old.encode("utf-8") for i in text]
-            new = [table[i].new.encode("utf-8") for i in text]
-            for offset in (start, end):
-                chunks[offset.chunk] = _encode_int(_moved(offset.value, old, new))
+        if name == "TUPLE3" and _is_source_range(top):
+            pieces = _source_pieces(top[0], table, rewrite)
+            if pieces is not None:
+                old = [piece.old.encode("utf-8") for piece in pieces]
+                new = [piece.new.encode("utf-8") for piece in pieces]
+                for offset in (top[1], top[2]):
+                    chunks[offset.chunk] = _encode_int(_moved(offset.value, old, new))
     return b"".join(chunks)
 
 
@@ -287,10 +289,27 @@ def _is_source_range(value):
         and len(value) == 3
         and isinstance(value[0], tuple)
         and len(value[0]) == 3
-        and isinstance(value[0][0], _IntList)
         and isinstance(value[1], _Int)
         and isinstance(value[2], _Int)
     )
+
+
+def _source_pieces(source, table, rewrite):
+    """The _Str pieces a source range's offsets count in, or None if source is not a source.
+
+    In torch 1.13.1 and today's archives a source is (indices of its text's
+    pieces in the string table, filename index, line); 1.6.0 and 1.10.2 wrote
+    (text, filename, line), the text itself.
+    """
+    if isinstance(source[0], _IntList) and table is not None:
+        return [table[i] for i in source[0]]
+    if isinstance(source[0], _Str):
+        # Its lines, so that an offset at a line's start moves with that line.
+        pieces = [_Str(line, rewrite(line)) for line in source[0].old.splitlines(True)]
+        if "".join(piece.new for piece in pieces) != source[0].new:
+            raise ValueError("a debug_pkl source whose rewrite spans lines: %r" % source[0].old[:200])
+        return pieces
+    return None
 
 
 def import_roots():

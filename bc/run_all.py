@@ -1,10 +1,11 @@
-"""Every case in one Python process, without Bazel: the way PyTorch runs its
-one-file test. It is tools/bench's baseline, and runs the same harness as the
-Bazel targets (golden_io.GoldenSet.verify, checks.check_under), under each
-case's engines, skipping AVX512-VNNI-sensitive cases on such a CPU as
---//bc:avx512_vnni=auto does.
+"""Every case against every corpus that holds it, in one Python process,
+without Bazel: the way PyTorch runs its one-file test. It is tools/bench's
+baseline, and runs the same harness as the Bazel targets
+(golden_io.GoldenSet.verify, checks.check_under with recorded differences),
+under each case's engines, skipping AVX512-VNNI-sensitive cases on such a CPU
+as --//bc:avx512_vnni=auto does.
 
-    python3.11 -sSB bc/run_all.py [--golden-dir serialized]
+    python3.11 -sSB bc/run_all.py
 
 with the locked distributions on PYTHONPATH. Exits 1 if any case fails.
 """
@@ -17,7 +18,7 @@ from bc import noise
 
 noise.silence()
 
-from bc import case_table, checks, engines, golden_io, manifest  # noqa: E402
+from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
 from third_party.host_cpu import cpu_flags  # noqa: E402
 
 
@@ -26,42 +27,43 @@ def host_has_avx512_vnni():
         return cpu_flags.has_avx512_vnni(cpu_flags.parse_flags(f.read()))
 
 
-def run(golden_dir, report=print):
-    """Runs every case; returns the number of failed (case, engine) pairs."""
+def run(report=print):
+    """Runs every case in every corpus; returns the number of failed (case, corpus, engine) triples."""
     failed = 0
     vnni = host_has_avx512_vnni()
     supported = engines.supported_engines()
-    for case in case_table.load_table():
-        if case.avx512_vnni_sensitive and vnni:
-            report("SKIP %s: AVX512-VNNI host" % case.name)
-            continue
-        golden = golden_io.GoldenSet(case, golden_dir)
-        try:
-            golden.verify()
-        except golden_io.GoldenError as error:
-            report("FAIL %s\n%s" % (case.name, error))
-            failed += 1
-            continue
-        for engine in case.engines or [None]:
-            if engine and engine not in supported:
-                report("SKIP %s under %s: not supported by this torch" % (case.name, engine))
+    for corpus in corpora.load().values():
+        for case in case_table.load_table():
+            if not corpus.holds(case):
                 continue
-            started = time.monotonic()
-            problems = checks.check_under(case, golden, engine)
-            label = "%s under %s" % (case.name, engine or checks.ENGINE_INDEPENDENT)
-            if problems:
+            if case.avx512_vnni_sensitive and vnni:
+                report("SKIP %s (%s): AVX512-VNNI host" % (case.name, corpus.name))
+                continue
+            golden = golden_io.GoldenSet(case, corpus.directory)
+            try:
+                golden.verify()
+            except golden_io.GoldenError as error:
+                report("FAIL %s (%s)\n%s" % (case.name, corpus.name, error))
                 failed += 1
-                report("FAIL %s\n%s" % (label, "\n".join(problems)))
-            else:
-                report("ok   %s (%.2fs)" % (label, time.monotonic() - started))
+                continue
+            for engine in case.engines or [None]:
+                label = "%s (%s) under %s" % (case.name, corpus.name, engine or checks.ENGINE_INDEPENDENT)
+                if engine and engine not in supported:
+                    report("SKIP %s: not supported by this torch" % label)
+                    continue
+                started = time.monotonic()
+                problems = checks.check_under(case, golden, engine, corpus)
+                if problems:
+                    failed += 1
+                    report("FAIL %s\n%s" % (label, "\n".join(problems)))
+                else:
+                    report("ok   %s (%.2fs)" % (label, time.monotonic() - started))
     return failed
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--golden-dir", default=manifest.GOLDEN_DIR)
-    args = parser.parse_args(argv)
-    return 1 if run(args.golden_dir) else 0
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    return 1 if run() else 0
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Where torch's API moved between the releases the corpora come from: one place each.
 
-Generators run under every release of bc/releases.bzl (1.6.0 on) and tests
-under today's torch, with the same code. Each name is found by looking for it,
+Generators run under every release of bc/releases.bzl (1.6.0 on), tests under
+today's torch, and `bazel run //bc:bisect` runs the checks under every release
+in between, with the same code. Each name is found by looking for it,
 newest home first; the comment names the release where it moved (seen in the
 wheels of 1.6.0, 1.10.2, 1.13.1 and today's).
 """
 
+import contextlib
 import importlib
 import importlib.util
+import inspect
 import re
 
 import torch
@@ -77,3 +80,34 @@ def cpu_capability():
     if not match:
         return "unknown"
     return {"NO AVX": "DEFAULT"}.get(match.group(1).strip(), match.group(1).strip())
+
+
+def default_tolerances(actual, expected):
+    """(rtol, atol) that torch.testing.assert_close uses for the pair's dtypes.
+
+    torch.testing._comparison came with 1.12 (before, torch.testing._asserts);
+    for the releases before it, the same table for the dtypes compared here.
+    """
+    try:
+        from torch.testing._comparison import default_tolerances as torch_defaults
+    except ImportError:
+        table = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5), torch.float64: (1e-7, 1e-7)}
+        pairs = [table.get(t.dtype, (1.3e-6, 1e-5)) for t in (actual, expected)]
+        return max(p[0] for p in pairs), max(p[1] for p in pairs)
+    return torch_defaults(actual, expected)
+
+
+def weights_only_load(path, extra_globals):
+    """torch.load(path, weights_only=True), with extra_globals allowed besides torch's allowlist.
+
+    weights_only came with 1.13, torch.serialization.safe_globals with 2.5.
+    Between the two the allowlist cannot be extended, so what needs
+    extra_globals is refused. Before 1.13 there is no weights-only loader:
+    only bisection runs there, on files whose digests matched their manifests
+    (the trust torch.package files get), loaded with torch.load.
+    """
+    if "weights_only" not in inspect.signature(torch.load).parameters:
+        return torch.load(path)
+    allow = getattr(torch.serialization, "safe_globals", None)
+    with allow(extra_globals) if allow else contextlib.nullcontext():
+        return torch.load(path, weights_only=True)

@@ -83,6 +83,18 @@ def test_portable_drops_roots_and_generator_frames():
     )
 
 
+def test_source_ranges_of_archives_without_a_string_table_move_with_their_text():
+    # torch 1.6.0 and 1.10.2: records (offset, ((text, filename, line), start, end)).
+    text = "/root/site-packages/torch/jit/trace.py(9): trace\n/root/site-packages/x.py(1): f"
+    second_line = text.index("/root/site-packages/x.py")
+    records = ((0, ((text, None, 1), 0, len(text))), (7, ((text, None, 1), second_line, len(text))))
+    data = pickle.dumps(records, protocol=2)
+    rewritten = pickle.loads(reproducible.rewrite_debug_pkl(data, lambda s: s.replace("/root/site-packages/", "")))
+    new_text = "torch/jit/trace.py(9): trace\nx.py(1): f"
+    moved = new_text.index("x.py")
+    assert rewritten == ((0, ((new_text, None, 1), 0, len(new_text))), (7, ((new_text, None, 1), moved, len(new_text))))
+
+
 def test_portable_keeps_torch_frames_that_lie_under_the_project_root():
     # A past release's generator runs in the execroot, its torch in external/torch_<release>/.
     project = "/execroot/quant_bc/"

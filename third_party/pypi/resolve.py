@@ -1,0 +1,67 @@
+"""Resolving requirements to a hash-locked pip lock, for a given CPython.
+
+Used by tools/lock (the project's and each past release's lock) and by
+`bazel run //bc:bisect` (a throwaway environment per torch release): pip
+resolves the requirements as if nothing were installed (`pip install --dry-run
+--report`), and the lock pins every distribution to the one file it chose,
+by sha256. One hash per distribution, the wheel pip installs here, and not the
+hashes of every file of a release (pip-compile's way): for torch that means
+hashing, and so downloading, the wheels of every other platform and Python.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+
+def interpreter(version):
+    """A CPython of version major.minor: the same places @python_<v> looks (third_party/python/interpreter.bzl)."""
+    candidates = [os.environ.get("QUANT_BC_PYTHON_" + version.replace(".", "_")), shutil.which("python" + version)]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python%s" % (version, version))))
+    probe = "import platform, sys; print(platform.python_implementation(), '%d.%d' % sys.version_info[:2])"
+    for candidate in filter(None, candidates):
+        answer = subprocess.run([candidate, "-c", probe], capture_output=True, text=True)
+        if answer.returncode == 0 and answer.stdout.split() == ["CPython", version]:
+            return candidate
+    raise LookupError(
+        "no CPython %s here. Install it (pyenv install %s) or set QUANT_BC_PYTHON_%s to one."
+        % (version, version, version.replace(".", "_"))
+    )
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def resolve(python, requirements_in):
+    """pip's installation report for requirements_in, resolved as if nothing were installed."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = os.path.join(scratch, "report.json")
+        subprocess.run(
+            [
+                python, "-m", "pip", "install",
+                "--dry-run", "--ignore-installed", "--only-binary=:all:",
+                "--quiet", "--disable-pip-version-check",
+                "--report", report,
+                "--requirement", requirements_in,
+            ],
+            check=True,
+        )
+        with open(report, encoding="utf-8") as f:
+            return json.load(f)
+
+
+def lock_text(report, header):
+    entries = []
+    for item in report["install"]:
+        name, version = canonical(item["metadata"]["name"]), item["metadata"]["version"]
+        hashes = item["download_info"].get("archive_info", {}).get("hashes", {})
+        if "sha256" not in hashes:
+            raise ValueError("pip reported no sha256 for %s %s" % (name, version))
+        via = "    # via requirements.in\n" if item.get("requested") else ""
+        entries.append("%s==%s \\\n    --hash=sha256:%s\n%s" % (name, version, hashes["sha256"], via))
+    return header + "".join(sorted(entries))
