@@ -1,6 +1,6 @@
 """Runs one case's checks on one corpus under the torch it is started with; `bazel run //bc:bisect` starts it.
 
-    python -sSB bc/bisect_probe.py CASE CORPUS [ENGINE]
+    python -sSB -m bc.bisect_probe CASE CORPUS [ENGINE]
 
 Exactly the checks the case's test runs (golden_io.GoldenSet.verify, then
 checks.check_under), but judged without the recorded differences: bisection

@@ -137,6 +137,41 @@ def persistent_ids(data):
     return named
 
 
+def _globals_of(tree):
+    found, stack = set(), [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Global):
+            found.add("%s.%s" % (item.module, item.name))
+        elif isinstance(item, Persistent):
+            stack.append(item.pid)
+        elif isinstance(item, Instance):
+            stack.extend([item.func, item.args, item.state, item.items, item.entries])
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(list(item.keys()) + list(item.values()))
+    return found
+
+
+def torch_save_globals(path):
+    """Every global ("module.name") the pickles of a torch.save file name, nothing in them run.
+
+    Zipfile format: data.pkl. Legacy format: its five pickles (magic, protocol,
+    sys_info, the object, the storage keys); raw storages follow them.
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    if data.startswith(ZIP_MAGIC):
+        with zipfile.ZipFile(path) as archive:
+            (name,) = [n for n in archive.namelist() if n.split("/", 1)[-1] == "data.pkl"]
+            return _globals_of(read_pickle(archive.read(name)))
+    stream, found = io.BytesIO(data), set()
+    for _ in range(5):
+        found |= _globals_of(_load(_Unpickler(stream)))
+    return found
+
+
 def _walk(value):
     """Every Instance in a tree, depth first."""
     stack = [value]

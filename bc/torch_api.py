@@ -7,7 +7,6 @@ newest home first; the comment names the release where it moved (seen in the
 wheels of 1.6.0, 1.10.2, 1.13.1 and today's).
 """
 
-import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -97,17 +96,13 @@ def default_tolerances(actual, expected):
     return torch_defaults(actual, expected)
 
 
-def weights_only_load(path, extra_globals):
-    """torch.load(path, weights_only=True), with extra_globals allowed besides torch's allowlist.
+def extensible_weights_only():
+    """torch.serialization.safe_globals (2.5 on): the weights-only loader with globals added; None before."""
+    return getattr(torch.serialization, "safe_globals", None)
 
-    weights_only came with 1.13, torch.serialization.safe_globals with 2.5.
-    Between the two the allowlist cannot be extended, so what needs
-    extra_globals is refused. Before 1.13 there is no weights-only loader:
-    only bisection runs there, on files whose digests matched their manifests
-    (the trust torch.package files get), loaded with torch.load.
-    """
-    if "weights_only" not in inspect.signature(torch.load).parameters:
-        return torch.load(path)
-    allow = getattr(torch.serialization, "safe_globals", None)
-    with allow(extra_globals) if allow else contextlib.nullcontext():
-        return torch.load(path, weights_only=True)
+
+def load_unchecked(path):
+    """torch.load without its weights-only check (weights_only came with 1.13, its default with 2.6)."""
+    if "weights_only" in inspect.signature(torch.load).parameters:
+        return torch.load(path, weights_only=False)
+    return torch.load(path)

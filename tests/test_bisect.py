@@ -1,7 +1,7 @@
-"""The release bisection's logic (bc/bisect.py), without installing any torch."""
+"""The release bisection's logic (bc/bisection.py), without installing any torch."""
 
-from bc import bisect
-from bc.bisect import FAIL, PASS, SKIP
+from bc import bisection as bisect
+from bc.bisection import FAIL, PASS, SKIP
 
 AVAILABLE = {
     "3.11": ["2.13.0+cpu", "2.13.0", "2.1.0", "2.0.1", "2.0.0", "1.13.1", "1.13.0"],

@@ -45,7 +45,7 @@ def resolve(python, requirements_in):
             [
                 python, "-m", "pip", "install",
                 "--dry-run", "--ignore-installed", "--only-binary=:all:",
-                "--quiet", "--disable-pip-version-check",
+                "--quiet", "--quiet", "--disable-pip-version-check",
                 "--report", report,
                 "--requirement", requirements_in,
             ],

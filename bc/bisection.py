@@ -15,7 +15,7 @@ or skip (could not be installed or imported here), and the first problem;
 then `first failing: X (last passing: Y)`, or that the end points do not
 differ. Bisection assumes one change; --linear tries every release in order
 and reports a non-monotonic history (fail, pass, fail) when it sees one.
-Ctrl-C removes the environment being built.
+Ctrl-C (or SIGTERM) removes the environment being built.
 """
 
 import argparse
@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,7 +201,7 @@ class Environments:
 
 def probe(interpreter, path, workspace, case, corpus, engine):
     """(PASS | FAIL | SKIP, first problem line) of bc/bisect_probe.py under that interpreter and path."""
-    command = [interpreter, "-sSB", os.path.join(workspace, "bc", "bisect_probe.py"), case.name, corpus.name]
+    command = [interpreter, "-sSB", "-m", "bc.bisect_probe", case.name, corpus.name]
     result = subprocess.run(
         command + ([engine] if engine else []),
         cwd=workspace, capture_output=True, text=True,
@@ -278,7 +279,13 @@ def _wheels():
     )
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    # SIGTERM too unwinds, removing the environment being built.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
