@@ -94,15 +94,25 @@ def _monotonic(results):
     return seen == sorted(seen, key=lambda r: r == FAIL)
 
 
-def bisect(releases, judge, linear=False):
+def bisect(releases, judge, linear=False, announce=lambda release, left: None):
     """The first release that fails, by judge(release) -> (PASS | FAIL | SKIP, first problem line).
 
     releases: in version order; the first should pass (the corpus's own
     release) and the last fail. Judges each release at most once.
+    announce(release, left) is told before each: at most `left` more to try, it included.
     """
     tried, results = [], {}
+    bounds = [0, len(releases) - 1]
+
+    def at_most_left():
+        if linear:
+            return len(releases) - len(tried)
+        ends = sum(1 for i in (0, len(releases) - 1) if i not in results)
+        between = len([i for i in range(bounds[0] + 1, bounds[1]) if i not in results])
+        return ends + (between.bit_length() if between else 0)
 
     def try_release(index):
+        announce(releases[index], at_most_left())
         result, problem = judge(releases[index])
         tried.append((releases[index], result, problem))
         results[index] = result
@@ -142,6 +152,7 @@ def bisect(releases, judge, linear=False):
                 low = middle
             else:
                 high = middle
+            bounds[:] = [low, high]
     undecided = [releases[i] for i in range(low + 1, high) if results.get(i) == SKIP]
     return Outcome(tried, first_failing=releases[high], last_passing=releases[low], undecided=undecided)
 
@@ -179,12 +190,21 @@ class Environments:
         scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-torch-%s-" % release)
         try:
             interpreter = self.interpreter(python)
+            self.report("  downloading torch %s and what it needs for CPython %s into %s" % (release, python, self.wheels))
+            # Downloaded once, each file checked against the digest PyPI publishes for it; then
+            # resolved again from those files alone, to pin each to its sha256.
+            subprocess.run(
+                [interpreter, "-m", "pip", "download", "--quiet", "--quiet", "--disable-pip-version-check",
+                 "--only-binary=:all:", "--dest", self.wheels, "torch==%s" % release],
+                check=True,
+            )
             requirements = os.path.join(scratch, "requirements.in")
             with open(requirements, "w", encoding="utf-8") as f:
                 f.write("torch==%s\n" % release)
+            report = resolve.resolve(interpreter, requirements, "--no-index", "--find-links", self.wheels)
             lock = os.path.join(scratch, "requirements_lock.txt")
             with open(lock, "w", encoding="utf-8") as f:
-                f.write(resolve.lock_text(resolve.resolve(interpreter, requirements), ""))
+                f.write(resolve.lock_text(report, ""))
             site_packages = os.path.join(scratch, "site-packages")
             self.report("  installing torch %s for CPython %s into %s" % (release, python, site_packages))
             subprocess.run(
@@ -260,14 +280,17 @@ def main(argv):
           % (case.name, corpus.name, engine or "-", len(releases), releases[0][0], releases[-1][0]), flush=True)
     count = [0]
 
-    def judge(release):
+    def announce(release, left):
         count[0] += 1
-        print("[%d] torch %s (CPython %s) ..." % (count[0], release, pythons[release]), flush=True)
+        print("[%d] torch %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
+              flush=True)
+
+    def judge(release):
         result, problem = environments.judge(release, pythons[release], case, corpus, engine)
         print("%-8s %-4s %s" % (release, result, problem), flush=True)
         return result, problem
 
-    outcome = bisect([release for release, _ in releases], judge, linear=args.linear)
+    outcome = bisect([release for release, _ in releases], judge, linear=args.linear, announce=announce)
     print(outcome.conclusion())
     return 0 if outcome.first_failing or outcome.same_ends else 1
 

@@ -95,3 +95,14 @@ def test_files_failing_under_their_own_release_are_not_bisected():
     history["1.13.1"] = FAIL
     outcome = bisect.bisect(RELEASES, judge_by(history)[0])
     assert outcome.first_failing is None and "1.13.1 fail" in outcome.conclusion()
+
+
+def test_progress_says_how_many_releases_are_left_at_most():
+    history = dict.fromkeys(RELEASES, FAIL)
+    history.update({"1.13.1": PASS, "2.0.0": PASS})
+    announced = []
+    bisect.bisect(RELEASES, judge_by(history)[0], announce=lambda release, left: announced.append((release, left)))
+    # Two end points, then five releases between them: at most three more.
+    assert announced[0] == ("1.13.1", 5) and announced[1] == ("2.13.0", 4)
+    assert [left for _, left in announced[2:]] == sorted((left for _, left in announced[2:]), reverse=True)
+    assert all(left >= 1 for _, left in announced)

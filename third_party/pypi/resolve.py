@@ -37,8 +37,11 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def resolve(python, requirements_in):
-    """pip's installation report for requirements_in, resolved as if nothing were installed."""
+def resolve(python, requirements_in, *pip_args):
+    """pip's installation report for requirements_in, resolved as if nothing were installed.
+
+    pip_args: more pip options (where to look: --no-index --find-links DIR).
+    """
     with tempfile.TemporaryDirectory() as scratch:
         report = os.path.join(scratch, "report.json")
         subprocess.run(
@@ -48,6 +51,7 @@ def resolve(python, requirements_in):
                 "--quiet", "--quiet", "--disable-pip-version-check",
                 "--report", report,
                 "--requirement", requirements_in,
+                *pip_args,
             ],
             check=True,
         )
