@@ -173,8 +173,8 @@ def available_releases(python):
 class Environments:
     """Throwaway environments, one at a time, each removed after use (and on Ctrl-C)."""
 
-    def __init__(self, workspace, wheels, report):
-        self.workspace, self.wheels, self.report = workspace, wheels, report
+    def __init__(self, workspace, wheels, report, today):
+        self.workspace, self.wheels, self.report, self.today = workspace, wheels, report, today
         self.interpreters = {}
 
     def interpreter(self, version):
@@ -187,6 +187,10 @@ class Environments:
     def judge(self, release, python, case, corpus, engine):
         from third_party.pypi import resolve
 
+        if release == self.today and python == "%d.%d" % sys.version_info[:2]:
+            # Today's locked torch is the one this binary runs under (@pypi): no install.
+            self.report("  torch %s is today's lock, which this binary runs under" % release)
+            return probe(sys.executable, [self.workspace] + sys.path, self.workspace, case, corpus, engine)
         scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-torch-%s-" % release)
         try:
             interpreter = self.interpreter(python)
@@ -216,7 +220,14 @@ class Environments:
         except (subprocess.CalledProcessError, LookupError, ValueError) as error:
             return SKIP, "could not install torch %s here: %s" % (release, error)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            _remove(scratch, self.report)
+
+
+def _remove(directory, report):
+    failures = []
+    shutil.rmtree(directory, onerror=lambda function, path, info: failures.append("%s: %s" % (path, info[1])))
+    if failures or os.path.exists(directory):
+        report("  could not remove %s (%d errors, first: %s); remove it by hand" % (directory, len(failures), failures[:1]))
 
 
 def probe(interpreter, path, workspace, case, corpus, engine):
@@ -265,7 +276,7 @@ def main(argv):
     today = pinned.locked_version("torch", os.path.join(workspace, corpora.TODAY_LOCK)).split("+")[0]
     low, high = args.range.split("..") if args.range else (corpus.name, today)
 
-    environments = Environments(workspace, _wheels(), lambda line: print(line, flush=True))
+    environments = Environments(workspace, _wheels(), lambda line: print(line, flush=True), today)
     available = {}
     for python in PYTHONS:
         try:

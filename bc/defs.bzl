@@ -88,7 +88,7 @@ def _env_select(case):
     env = {}
     for qengine in ["all"] + QENGINES:
         for corpus, held in _corpus_choices(case).items():
-            env["//bc:qengine_%s_corpus_%s" % (qengine, corpus)] = {
+            env["//bc:selection_%s_corpus_%s" % (qengine, corpus)] = {
                 "BC_CASE": case["name"],
                 "BC_ENGINES": ",".join(_engines_under(case["engines"], qengine) or []),
                 "BC_CORPORA": ",".join(held),
@@ -119,12 +119,18 @@ def _corpus_choices(case):
         choices[corpus] = [corpus] if corpus in held else []
     return choices
 
-def selection_settings():
-    """One config_setting per pair of --//bc:qengine and --//bc:corpus values (select keys on one setting)."""
+def selection_settings(name):
+    """One config_setting per pair of --//bc:qengine and --//bc:corpus values: <name>_<qengine>_corpus_<corpus>.
+
+    A select() keys on one setting, and a test's environment depends on both flags.
+
+    Args:
+      name: prefix of the settings' names.
+    """
     for qengine in ["all"] + QENGINES:
         for corpus in corpus_choices():
             native.config_setting(
-                name = "qengine_%s_corpus_%s" % (qengine, corpus),
+                name = "%s_%s_corpus_%s" % (name, qengine, corpus),
                 flag_values = {
                     ":corpus": corpus,
                     ":qengine": qengine,
@@ -141,8 +147,10 @@ def _avx512_vnni_select(sensitive):
     })
 
 def _release_generator(case, release):
-    """<case>_golden_<release>: the case's files as that release's torch writes them, under its
-    interpreter and locked environment (third_party/releases/)."""
+    """<case>_golden_<release>: the case's files as that release's torch writes them.
+
+    It runs under the release's interpreter and locked environment (third_party/releases/).
+    """
     name, version = case["name"], release["release"]
     python = "@%s//:python3" % python_repository(release["python"])
     site_packages = "@%s//:site-packages" % release_repository(version)

@@ -64,7 +64,8 @@ ALLOWED_GLOBALS = frozenset(
 def _load_allowlisted(path):
     allow = torch_api.extensible_weights_only()
     if allow is not None:
-        with allow([torch.ScriptObject]):
+        # set: in torch's own allowlist from 2.6 on; 2.5's refuses it.
+        with allow([torch.ScriptObject, set]):
             return torch.load(path, weights_only=True)
     # An older torch (bisection runs under them), whose weights-only loader
     # allows less or is missing: the same allowlist, checked on the pickles

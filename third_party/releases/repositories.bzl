@@ -20,6 +20,7 @@ def release_repository(release):
     return "torch_" + release.replace(".", "_")
 
 def release_repositories():
+    """@torch_<release> per past release, and @python_<v> per interpreter they need but the project's."""
     pythons = {}
     for entry in RELEASES:
         pythons[entry["python"]] = True
