@@ -205,11 +205,10 @@ def _bc_case(case):
             _release_generator(case, release)
 
 def bc_cases(name, cases):
-    """Each case's test and generator; a test_suite <name>; <name>_generated.
+    """Each case's test and generators, and a test_suite <name> of every case's test.
 
     Args:
-      name: the test_suite of every case's test. <name>_generated is the
-        (manual) filegroup of every generator's outputs.
+      name: the test_suite of every case's test.
       cases: CASES of bc/cases.bzl.
     """
     for case in cases:
@@ -218,18 +217,3 @@ def bc_cases(name, cases):
         name = name,
         tests = [":" + case["name"] for case in cases],
     )
-    native.filegroup(
-        name = name + "_generated",
-        srcs = [":%s_golden" % case["name"] for case in cases],
-        tags = ["manual"],
-    )
-    for release in RELEASES:
-        native.filegroup(
-            name = "%s_generated_%s" % (name, _identifier(release["release"])),
-            srcs = [
-                ":%s_golden_%s" % (case["name"], _identifier(release["release"]))
-                for case in cases
-                if case["name"] not in release["left_out"]
-            ],
-            tags = ["manual"],
-        )

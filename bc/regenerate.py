@@ -16,11 +16,10 @@ case.
   --adopt   write nothing but manifests: record the digests of the files
             present in serialized/ (e.g. copied from PyTorch's
             test/quantization/serialized), with --origin saying where from
-  --release the corpus of a past release (bc/releases.bzl), serialized/<release>/:
-            its generators (<case>_golden_<release>) are built first, by a
-            `bazel build` of those targets only, so that only that release's
-            environment is fetched
+  --release the corpus of a past release (bc/releases.bzl), serialized/<release>/
 
+The generators of the named cases (<case>_golden, <case>_golden_<release>) are
+built first, by a `bazel build` of those targets only; --adopt builds none.
 Each case is written all-or-nothing (bc/journal.py); an interrupted earlier
 run is rolled back first.
 """
@@ -34,7 +33,7 @@ import sys
 
 from bc import case_table, corpora, journal, manifest
 
-GENERATED_DIR = os.path.join("bc", "golden")  # genrule outputs, in this binary's runfiles
+GENERATED_DIR = os.path.join("bc", "golden")  # the generators' outputs, under bazel-bin
 
 
 class Refusal(Exception):
@@ -189,9 +188,7 @@ def main(argv):
     try:
         # One lock per checkout, whichever corpus is written.
         with journal.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
-            generated_dir = GENERATED_DIR
-            if not corpus.is_today and not args.adopt:
-                generated_dir = build_generators(workspace, corpus, cases)
+            generated_dir = None if args.adopt else build_generators(workspace, corpus, cases)
             return _run(args, table, cases, golden_dir, generated_dir)
     except journal.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
@@ -247,16 +244,20 @@ def _output_base():
 
 
 def build_generators(workspace, corpus, cases):
-    """Builds the cases' generators of a past release (their targets only); returns their output folder.
+    """Builds the generators of the cases in one corpus (those targets only); returns their output folder.
 
+    Only what is asked for is built, and so fetched: a past release's
+    environment for --release only, one generator for one case.
     `bazel run` has released the server by the time this runs, so a second
     Bazel command in the same output base does not wait for it.
     """
     bazel = [os.path.join(workspace, "tools", "bazel")]
     if _output_base():
         bazel.append("--output_base=" + _output_base())
-    targets = ["//bc:%s_golden_%s" % (case.name, corpus.identifier) for case in cases]
-    print("building %d generator(s) of torch %s: bazel build %s" % (len(targets), corpus.name, " ".join(targets)), file=sys.stderr)
+    suffix = "" if corpus.is_today else "_" + corpus.identifier
+    targets = ["//bc:%s_golden%s" % (case.name, suffix) for case in cases]
+    print("building %d generator(s) of the %s corpus: bazel build %s" % (len(targets), corpus.name, " ".join(targets)),
+          file=sys.stderr)
     built = subprocess.run(bazel + ["build"] + targets, cwd=workspace)
     if built.returncode != 0:
         raise BuildFailed(
@@ -264,7 +265,7 @@ def build_generators(workspace, corpus, cases):
             % (corpus.name, built.returncode)
         )
     bin_dir = subprocess.run(bazel + ["info", "bazel-bin"], cwd=workspace, capture_output=True, text=True, check=True)
-    return os.path.join(bin_dir.stdout.strip(), GENERATED_DIR, corpus.name)
+    return os.path.join(bin_dir.stdout.strip(), GENERATED_DIR, "" if corpus.is_today else corpus.name)
 
 
 if __name__ == "__main__":

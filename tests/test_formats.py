@@ -13,8 +13,8 @@ from bc import case_table, corpus, engines, formats, manifest, reproducible
 TABLE = case_table.load_table()
 
 
-def golden(case, part):
-    return os.path.join(manifest.GOLDEN_DIR, TABLE[case].golden_name(part))
+def golden(case, part, corpus=""):
+    return os.path.join(manifest.GOLDEN_DIR, corpus, TABLE[case].golden_name(part))
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,16 @@ def golden(case, part):
 )
 def test_committed_files_hold_what_their_writers_wrote(case, part, expected):
     assert formats.summary(formats.describe(golden(case, part))) == expected
+
+
+@pytest.mark.parametrize(
+    "corpus, version",
+    [("1.6.0", 1), ("1.10.2", 2), ("1.13.1", 2)],
+)
+@pytest.mark.parametrize("part", ["scripted", "traced"])
+def test_past_releases_graph_archives_hold_the_conv_version_their_torch_wrote(corpus, version, part):
+    held = formats.describe(golden("test_conv2d_graph", part, corpus))
+    assert held["packed_params"] == ["Conv2dPackedParamsBase v%d" % version]
 
 
 def tensor():
