@@ -10,12 +10,14 @@ hashing, and so downloading, the wheels of every other platform and Python.
 """
 
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 
 
 def interpreter(version):
@@ -59,13 +61,25 @@ def resolve(python, requirements_in, *pip_args):
             return json.load(f)
 
 
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def lock_text(report, header):
     entries = []
     for item in report["install"]:
         name, version = canonical(item["metadata"]["name"]), item["metadata"]["version"]
-        hashes = item["download_info"].get("archive_info", {}).get("hashes", {})
-        if "sha256" not in hashes:
+        digest = item["download_info"].get("archive_info", {}).get("hashes", {}).get("sha256")
+        url = item["download_info"].get("url", "")
+        if digest is None and url.startswith("file://"):
+            # A local file (--find-links): older pips (23.0) report no hash for it.
+            digest = _sha256(urllib.parse.unquote(url[len("file://") :]))
+        if digest is None:
             raise ValueError("pip reported no sha256 for %s %s" % (name, version))
         via = "    # via requirements.in\n" if item.get("requested") else ""
-        entries.append("%s==%s \\\n    --hash=sha256:%s\n%s" % (name, version, hashes["sha256"], via))
+        entries.append("%s==%s \\\n    --hash=sha256:%s\n%s" % (name, version, digest, via))
     return header + "".join(sorted(entries))

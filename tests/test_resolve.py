@@ -1,0 +1,30 @@
+"""third_party/pypi/resolve.py: pip's report to a hash-locked lock."""
+
+import hashlib
+
+import pytest
+
+from third_party.pypi import resolve
+
+
+def item(name, version, download_info, requested=False):
+    return {"metadata": {"name": name, "version": version}, "download_info": download_info, "requested": requested}
+
+
+def test_each_pin_takes_the_digest_pip_reports(tmp_path):
+    report = {"install": [item("Typing_Extensions", "4.16.0", {"url": "https://x", "archive_info": {"hashes": {"sha256": "ab" * 32}}}, True)]}
+    assert resolve.lock_text(report, "# h\n") == "# h\ntyping-extensions==4.16.0 \\\n    --hash=sha256:%s\n    # via requirements.in\n" % ("ab" * 32)
+
+
+def test_a_local_file_without_a_reported_digest_is_hashed(tmp_path):
+    # pip 23.0 (CPython 3.8's here) reports no hash for a --find-links file.
+    wheel = tmp_path / "torch 1.6.0.whl"
+    wheel.write_bytes(b"wheel bytes")
+    report = {"install": [item("torch", "1.6.0", {"url": "file://" + str(wheel).replace(" ", "%20"), "archive_info": {}})]}
+    assert hashlib.sha256(b"wheel bytes").hexdigest() in resolve.lock_text(report, "")
+
+
+def test_a_remote_file_without_a_digest_is_refused():
+    report = {"install": [item("torch", "1.6.0", {"url": "https://x", "archive_info": {}})]}
+    with pytest.raises(ValueError, match="no sha256 for torch 1.6.0"):
+        resolve.lock_text(report, "")
