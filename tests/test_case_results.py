@@ -46,11 +46,11 @@ def test_first_problem_names_loader_file_and_numbers():
 
 
 def test_rows_per_case_and_engine(tmp_path):
-    write_xml(tmp_path / "bc/test_conv2d/test.xml", '<testcase name="test_fbgemm"/><testcase name="test_x86"/>')
+    write_xml(tmp_path / "bc/test_conv2d/test.xml", '<testcase name="test_today_fbgemm"/><testcase name="test_1_6_0_x86"/>')
     write_xml(
         tmp_path / "bc/test_linear/test.xml",
-        '<testcase name="test_fbgemm"/><testcase name="test_qnnpack"><failure message="m"><![CDATA[%s]]>'
-        '</failure></testcase><testcase name="test_onednn"><skipped message="engine onednn is not supported"/>'
+        '<testcase name="test_today_fbgemm"/><testcase name="test_today_qnnpack"><failure message="m"><![CDATA[%s]]>'
+        '</failure></testcase><testcase name="test_today_onednn"><skipped message="engine onednn is not supported"/>'
         "</testcase>" % FAILURE,
     )
     write_xml(
@@ -60,14 +60,19 @@ def test_rows_per_case_and_engine(tmp_path):
     )
     rows = case_results.case_rows(case_results.summary(OUTPUT), str(tmp_path), lambda case: "skipped: " + case)
     assert rows == [
-        ("test_conv2d", "fbgemm", "pass", ""),
-        ("test_conv2d", "x86", "pass", ""),
+        ("test_conv2d", "today/fbgemm", "pass", ""),
+        ("test_conv2d", "1.6.0/x86", "pass", ""),
         ("test_conv3d", "*", "fail", "bc.golden_io.GoldenError: test_conv3d: golden file missing:"),
         ("test_conv3d_relu", "*", "fail", "Bazel: NO STATUS (see bazel-testlogs/bc/test_conv3d_relu/test.log)"),
-        ("test_linear", "fbgemm", "pass", ""),
-        ("test_linear", "qnnpack", "fail", case_results.first_problem(FAILURE)),
-        ("test_linear", "onednn", "skip", "engine onednn is not supported"),
+        ("test_linear", "today/fbgemm", "pass", ""),
+        ("test_linear", "today/qnnpack", "fail", case_results.first_problem(FAILURE)),
+        ("test_linear", "today/onednn", "skip", "engine onednn is not supported"),
         ("test_lstm", "*", "skip", "skipped: test_lstm"),
     ]
     assert case_results.counts(rows) == {"pass": 3, "fail": 3, "skip": 2}
     assert "test_linear" in case_results.table(rows).splitlines()[6]
+
+
+def test_method_names_give_corpus_and_engine():
+    assert case_results._engine_of("test_1_10_2_qnnpack") == "1.10.2/qnnpack"
+    assert case_results._engine_of("test_today") == "today/-"

@@ -2,8 +2,8 @@
 
 Bazel's summary gives each case target's status (PASSED, FAILED, SKIPPED,
 ...); the case's test.xml (absltest's JUnit XML, under bazel-testlogs) gives
-each engine's result, one test method per engine (bc/case_test.py), and for a
-failure its message, whose first problem line is what the table shows.
+each corpus and engine's result, one test method each (bc/case_test.py), and
+for a failure its message, whose first problem line is what the table shows.
 Standard library only: tools run it on the host.
 """
 
@@ -43,10 +43,16 @@ def first_problem(message):
     return message.strip()[:200]
 
 
+ENGINES = ("fbgemm", "onednn", "qnnpack", "x86")
+
+
 def _engine_of(method):
-    if method == "test_engine_independent":
-        return ENGINE_INDEPENDENT
-    return method[len("test_") :] if method.startswith("test_") else method
+    """"1.6.0/fbgemm" for test_1_6_0_fbgemm, "today/-" for an engine-independent test_today (bc/case_test.py)."""
+    name = method[len("test_") :] if method.startswith("test_") else method
+    corpus, _, engine = name.rpartition("_")
+    if engine not in ENGINES:
+        corpus, engine = name, ENGINE_INDEPENDENT
+    return "%s/%s" % (corpus.replace("_", "."), engine)
 
 
 def engine_results(test_xml):
@@ -97,8 +103,8 @@ def case_rows(statuses, testlogs, skip_reason):
 
 def table(rows):
     width = max([len("case")] + [len(row[0]) for row in rows])
-    lines = [("case", "engine", "result", "first problem")] + list(rows)
-    return "\n".join(("%-*s  %-8s  %-6s  %s" % (width, *line)).rstrip() for line in lines)
+    lines = [("case", "corpus/engine", "result", "first problem")] + list(rows)
+    return "\n".join(("%-*s  %-14s  %-6s  %s" % (width, *line)).rstrip() for line in lines)
 
 
 def counts(rows):
