@@ -31,6 +31,9 @@ import tempfile
 from bc import case_table, corpora, pinned
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+# What some releases import without declaring it: torch 1.10's torch_version.py
+# imports pkg_resources (the 1.10.2 corpus's lock pins the same).
+UNDECLARED = "setuptools<60"
 # The interpreters PyPI has torch wheels for here, preferred first.
 PYTHONS = ("3.11", "3.8")
 
@@ -81,7 +84,7 @@ class Outcome:
             return "undecided: an end point could not be tried (%s)" % self.history()
         text = "first failing: %s (last passing: %s)" % (self.first_failing, self.last_passing)
         if self.undecided:
-            text += "; not tried, could not be installed: %s, so the first failing is one of them or %s" % (
+            text += "; skipped, could not be installed or run here: %s, so the first failing is one of them or %s" % (
                 ", ".join(self.undecided),
                 self.first_failing,
             )
@@ -199,12 +202,12 @@ class Environments:
             # resolved again from those files alone, to pin each to its sha256.
             subprocess.run(
                 [interpreter, "-m", "pip", "download", "--quiet", "--quiet", "--disable-pip-version-check",
-                 "--only-binary=:all:", "--dest", self.wheels, "torch==%s" % release],
+                 "--only-binary=:all:", "--dest", self.wheels, "torch==%s" % release, UNDECLARED],
                 check=True,
             )
             requirements = os.path.join(scratch, "requirements.in")
             with open(requirements, "w", encoding="utf-8") as f:
-                f.write("torch==%s\n" % release)
+                f.write("torch==%s\n%s\n" % (release, UNDECLARED))
             report = resolve.resolve(interpreter, requirements, "--no-index", "--find-links", self.wheels)
             lock = os.path.join(scratch, "requirements_lock.txt")
             with open(lock, "w", encoding="utf-8") as f:
