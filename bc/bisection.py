@@ -276,7 +276,7 @@ def main(argv):
     engine = args.engine or (case.engines[0] if case.engines else None)
     if engine and engine not in case.engines:
         parser.error("%s runs under %s, not %s" % (case.name, ", ".join(case.engines), engine))
-    today = pinned.locked_version("torch", os.path.join(workspace, corpora.TODAY_LOCK)).split("+")[0]
+    today = pinned.locked_version("torch", os.path.join(workspace, pinned.LOCK_PATH)).split("+")[0]
     low, high = args.range.split("..") if args.range else (corpus.name, today)
 
     environments = Environments(workspace, _wheels(), lambda line: print(line, flush=True), today)

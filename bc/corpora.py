@@ -12,7 +12,7 @@ from bc import case_table, manifest
 RELEASES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "releases.bzl")
 RELEASES_NAME = "bc/releases.bzl"
 TODAY = "today"
-TODAY_LOCK = "requirements_lock.txt"
+TODAY_LOCK = "requirements_lock.txt"  # relative to the workspace
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,6 @@ class Corpus:
 
     def holds(self, case):
         return case.name not in self.left_out
-
 
 
 def load(path=RELEASES_PATH):

@@ -137,13 +137,13 @@ def persistent_ids(data):
     return named
 
 
-def _globals_of(tree):
-    found, stack = set(), [tree]
+def _nodes(tree):
+    """Every node of a tree, Globals and persistent ids included, in no particular order."""
+    stack = [tree]
     while stack:
         item = stack.pop()
-        if isinstance(item, Global):
-            found.add("%s.%s" % (item.module, item.name))
-        elif isinstance(item, Persistent):
+        yield item
+        if isinstance(item, Persistent):
             stack.append(item.pid)
         elif isinstance(item, Instance):
             stack.extend([item.func, item.args, item.state, item.items, item.entries])
@@ -151,7 +151,10 @@ def _globals_of(tree):
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(list(item.keys()) + list(item.values()))
-    return found
+
+
+def _globals_of(tree):
+    return {"%s.%s" % (node.module, node.name) for node in _nodes(tree) if isinstance(node, Global)}
 
 
 def torch_save_globals(path):
@@ -398,19 +401,11 @@ def dumps(tree):
 
 def storage_keys(tree):
     """The storage keys (data/<key> records) a pickle's persistent ids name."""
-    keys, stack = set(), [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Persistent):
-            if isinstance(item.pid, tuple) and len(item.pid) > 2:
-                keys.add(item.pid[2])
-        elif isinstance(item, Instance):
-            stack.extend([item.args, item.state, item.items, item.entries])
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return keys
+    return {
+        node.pid[2]
+        for node in _nodes(tree)
+        if isinstance(node, Persistent) and isinstance(node.pid, tuple) and len(node.pid) > 2
+    }
 
 
 def _unwrapped(value):

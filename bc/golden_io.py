@@ -164,14 +164,13 @@ class GoldenSet:
     def path(self, part):
         return os.path.join(self.directory, self.case.golden_name(part))
 
-    def verify(self, parse=True):
+    def verify(self):
         """Raises GoldenError naming every problem of the case's files.
 
         In order, so that nothing untrusted reaches a parser: no unfinished
         regenerate; every file present, a regular file, in the corpus; every
         digest equal to the manifest's; zip members within the size cap; and
-        only then each file parsed (weights-only parts for real, unless parse
-        is False: a past release's torch has no weights-only loader).
+        only then each file parsed (weights-only parts for real).
         """
         name = self.case.name
         pending = manifest.pending_path(self.directory, name)
@@ -199,7 +198,7 @@ class GoldenSet:
             problem = format_problem(path)
             if problem:
                 problems.append("%s: %s" % (path, problem))
-            elif parse and part not in SCRIPT_PARTS + PACKAGE_PARTS:
+            elif part not in SCRIPT_PARTS + PACKAGE_PARTS:
                 try:
                     weights_only_load(path)
                 except GoldenError as error:

@@ -21,6 +21,8 @@ import re
 import sys
 import zlib
 
+from bc import corpora
+
 ENGINE = "fbgemm"
 ENVIRONMENT = {
     "ATEN_CPU_CAPABILITY": "avx2",
@@ -31,7 +33,7 @@ ENVIRONMENT = {
     "MKL_NUM_THREADS": "1",
     "PYTHONHASHSEED": "0",
 }
-LOCK_PATH = "requirements_lock.txt"
+LOCK_PATH = corpora.TODAY_LOCK
 
 
 def environment(renamed_pins=None):
@@ -122,12 +124,13 @@ def check(lock_path=LOCK_PATH, corpus=None):
     pins = environment(renamed)
     supported = engines.supported_engines()
     saturates = ENGINE in supported and engines.fbgemm_saturates()
+    capability = torch_api.cpu_capability()
     locked_torch, wheel_sha256 = locked("torch", lock_path)
     reasons = refusals(
         torch_version=torch.__version__,
         locked_torch=locked_torch,
         supported_engines=supported,
-        cpu_capability=torch_api.cpu_capability(),
+        cpu_capability=capability,
         fbgemm_saturates=saturates,
         environ=os.environ,
         pins=pins,
@@ -137,7 +140,7 @@ def check(lock_path=LOCK_PATH, corpus=None):
         "torch": torch.__version__,
         "python": platform.python_version(),
         "engine": ENGINE,
-        "instruction_set": torch_api.cpu_capability(),
+        "instruction_set": capability,
         "environment": dict(ENVIRONMENT),
     }
     if corpus is not None:

@@ -172,7 +172,7 @@ def main(argv):
         parser.error("run it with `%s`: it writes into the source tree" % manifest.regenerate_command("..."))
     table = case_table.load_table()
     try:
-        corpus = corpora.get(args.release) if args.release else corpora.load()[corpora.TODAY]
+        corpus = corpora.get(args.release or corpora.TODAY)
         cases = [table[name] for name in args.cases] or [case for case in table if corpus.holds(case)]
     except case_table.TableError as error:
         parser.error(str(error))
@@ -193,10 +193,7 @@ def main(argv):
     except journal.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
         return 130
-    except journal.JournalError as error:
-        print("REFUSED %s" % error, file=sys.stderr)
-        return 2
-    except BuildFailed as error:
+    except (journal.JournalError, BuildFailed) as error:
         print("REFUSED %s" % error, file=sys.stderr)
         return 2
     except OSError as error:
