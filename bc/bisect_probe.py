@@ -12,9 +12,9 @@ refused pickle) is one problem like any other.
 import json
 import sys
 
-from bc import noise
+from bc import warning_filters
 
-noise.silence()
+warning_filters.silence()
 
 import torch  # noqa: E402
 

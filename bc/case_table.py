@@ -1,17 +1,21 @@
 """The case table, bc/cases.bzl, as Python objects.
 
 The .bzl file is literals only, so Python reads it with ast.literal_eval and
-Starlark loads it: one table for both.
+Starlark loads it: one table for both. A case test reads only its own entry,
+which bc/defs.bzl writes to bc/case_entries/<case>.json (load_entry), so that
+editing one case re-runs one test.
 """
 
 import ast
 import dataclasses
+import json
 import os
+
+from bc import kinds
 
 # Found beside this module: it is in the runfiles of every target that uses it.
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.bzl")
 TABLE_NAME = "bc/cases.bzl"
-KINDS = ("op", "op_graph", "observer", "package")
 
 
 class TableError(ValueError):
@@ -76,14 +80,14 @@ def read_constants(path):
 
 
 def _case_from_entry(entry, constants):
-    golden_parts, qengines = constants["GOLDEN_PARTS"], tuple(constants["QENGINES"])
+    qengines = tuple(constants["QENGINES"])
     name = entry.get("name", "<unnamed>")
     missing = [field for field in _REQUIRED if field not in entry]
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if missing or unknown:
         raise TableError("%s in %s: missing %s, unknown %s" % (name, TABLE_NAME, missing, unknown))
-    if entry["kind"] not in KINDS:
-        raise TableError("%s: kind %r is not one of %s" % (name, entry["kind"], KINDS))
+    if entry["kind"] not in kinds.KINDS:
+        raise TableError("%s: kind %r is not one of %s (bc/kinds.py)" % (name, entry["kind"], tuple(kinds.KINDS)))
     stray = [e for e in entry["engines"] if e not in qengines]
     if stray:
         raise TableError("%s: engines %s are not in QENGINES %s" % (name, stray, qengines))
@@ -97,7 +101,7 @@ def _case_from_entry(entry, constants):
     fields["differences"] = tuple(entry.get("differences", []))
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
-    fields["parts"] = tuple(golden_parts[entry["kind"]])
+    fields["parts"] = kinds.KINDS[entry["kind"]].part_names
     fields["golden_prefix"] = constants["GOLDEN_PREFIX"]
     return Case(**fields)
 
@@ -117,6 +121,15 @@ class Table:
 
     def __iter__(self):
         return iter(self.cases.values())
+
+
+
+
+def load_entry(path):
+    """One case, from the entry file bc/defs.bzl writes for its test: {"CASE": entry, GOLDEN_PREFIX, QENGINES}."""
+    with open(path, encoding="utf-8") as f:
+        constants = json.load(f)
+    return _case_from_entry(constants["CASE"], constants)
 
 
 def load_table(path=TABLE_PATH):

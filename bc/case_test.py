@@ -1,7 +1,8 @@
 """Main of every //bc case test: one case's golden files in each corpus, under each of its engines.
 
-bc/defs.bzl sets, per target:
-  BC_CASE     the case's name in bc/cases.bzl
+Its case is its own entry of bc/cases.bzl, which bc/defs.bzl writes beside it
+(bc/case_entries/<case>.json), and sets, per target:
+  BC_CASE     the case's name
   BC_ENGINES  engines to run under, comma-separated; empty for an
               engine-independent case, which runs once
   BC_CORPORA  the corpora to check (bc/releases.bzl): today, 1.6.0, ...
@@ -13,17 +14,17 @@ names its release and engine, and --test_filter=CaseTest.test_1_6_0_x86 runs one
 import os
 import sys
 
-from bc import noise
+from bc import warning_filters
 
-noise.silence()
+warning_filters.silence()
 
 from absl.testing import absltest, parameterized  # noqa: E402
 
 from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
 
-CASE = case_table.load_table()[os.environ["BC_CASE"]]
+CASE = case_table.load_entry(os.path.join(os.path.dirname(__file__), "case_entries", os.environ["BC_CASE"] + ".json"))
 ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
-CORPORA = [corpora.get(name) for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
+CORPORA = [name for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
 # Where the golden files in this test's runfiles lead: the source tree,
 # beside the bc/ this file resolves into.
 SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -32,7 +33,7 @@ SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 def _methods():
     """(method suffix, corpus, engine) of every check; engine None for an engine-independent case."""
     return [
-        ("_".join([corpus.identifier] + ([engine] if engine else [])), corpus, engine)
+        ("_".join([corpora.identifier(corpus)] + ([engine] if engine else [])), corpus, engine)
         for corpus in CORPORA
         for engine in (ENGINES or [None])
     ]
@@ -49,21 +50,22 @@ class CaseTest(parameterized.TestCase):
                 % (CASE.name, engines.supported_engines(), ENGINES)
             )
         # unittest's runner resets warning filters before it runs the tests.
-        noise.silence()
+        warning_filters.silence()
         cls.golden = {}
 
     def golden_of(self, corpus):
         """The corpus's files of the case, verified once (a failure fails each of its methods)."""
-        if corpus.name not in self.golden:
-            golden = golden_io.GoldenSet(CASE, corpus.directory, root=os.path.join(SOURCE_TREE, corpus.directory))
+        if corpus not in self.golden:
+            directory = corpora.directory(corpus)
+            golden = golden_io.GoldenSet(CASE, directory, root=os.path.join(SOURCE_TREE, directory))
             try:
                 golden.verify()
             except golden_io.GoldenError as error:
                 golden = error
-            self.golden[corpus.name] = golden
-        if isinstance(self.golden[corpus.name], Exception):
-            raise self.golden[corpus.name]
-        return self.golden[corpus.name]
+            self.golden[corpus] = golden
+        if isinstance(self.golden[corpus], Exception):
+            raise self.golden[corpus]
+        return self.golden[corpus]
 
     @parameterized.named_parameters(("_" + suffix, corpus, engine) for suffix, corpus, engine in _methods())
     def test(self, corpus, engine):
@@ -72,7 +74,7 @@ class CaseTest(parameterized.TestCase):
                 engine,
                 engines.supported_engines(),
             )
-            print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpus.identifier, engine, reason), file=sys.stderr)
+            print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpora.identifier(corpus), engine, reason), file=sys.stderr)
             self.skipTest(reason)
         problems = checks.check_under(CASE, self.golden_of(corpus), engine, corpus)
         if problems:
@@ -80,7 +82,7 @@ class CaseTest(parameterized.TestCase):
                 "%s, corpus %s, under engine %s: %d problem%s (host: %s)\n%s"
                 % (
                     CASE.name,
-                    corpus.name,
+                    corpus,
                     engine or checks.ENGINE_INDEPENDENT,
                     len(problems),
                     "" if len(problems) == 1 else "s",

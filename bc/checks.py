@@ -1,14 +1,5 @@
-"""What each kind of case checks; README ("The cases") says it in prose.
-
-  op        the eager module after load_state_dict, and torch.jit.load of the
-            scripted and of the traced archive, each run on the input and
-            compared with expected;
-  op_graph  the saved quantize_jit results (scripted and traced) loaded and
-            run; nothing is re-quantized at test time;
-  observer  load_state_dict, the state dict round trip, and (check_numerics)
-            the output on the input;
-  package   torch.package import, FX prepare/convert, the get_attr target set
-            and the output.
+"""Runs a case's checks (bc/kinds.py says what each kind checks) and applies
+the compatibility rule and the recorded differences.
 
 Every check collects all differences of a case under one engine and fails
 once, with each difference located by compare.Where.
@@ -25,7 +16,7 @@ observation is the recorded one, and fails when it disappears or moves.
 
 import contextlib
 
-from bc import compare, engines, modules
+from bc import compare, engines, kinds
 
 ENGINE_INDEPENDENT = "engine-independent"
 
@@ -43,7 +34,7 @@ def _run_steps(case, golden, engine, steps, corpus=None):
         except Exception as error:  # noqa: BLE001 - reported with its place
             found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
         where = compare.Where(case.name, engine, loader, golden.path(part))
-        record = case.recorded_difference(corpus.name if corpus else None, engine, loader)
+        record = case.recorded_difference(corpus, engine, loader)
         if record is not None:
             found = _against_record(found, record)
         if found:
@@ -84,7 +75,7 @@ def load_state(module, saved):
     return module
 
 
-def _output(case, golden, model):
+def output(case, golden, model):
     """Differences between model's output on the input and the expected output.
 
     The label names the expected file: a difference may be in it, not in the loader's file.
@@ -98,69 +89,13 @@ def _output(case, golden, model):
     )
 
 
-def _eager_op(case, golden):
-    return load_state(modules.build(case.module), golden.load("state_dict"))
-
-
-def _loaded_archives(case, golden):
-    return [(part, part, lambda part=part: _output(case, golden, golden.load(part))) for part in ("scripted", "traced")]
-
-
-def check_op(case, golden, engine, corpus=None):
-    eager = ("eager", "state_dict", lambda: _output(case, golden, _eager_op(case, golden)))
-    return _run_steps(case, golden, engine, [eager] + _loaded_archives(case, golden), corpus)
-
-
-def check_op_graph(case, golden, engine, corpus=None):
-    return _run_steps(case, golden, engine, _loaded_archives(case, golden), corpus)
-
-
-def _observer(case, golden):
-    saved = golden.load("state_dict")
-    observer = load_state(modules.build(case.module), saved)
-    state = observer.state_dict()
-    dropped = sorted(key for key in saved if key not in state)
-    found = ["saved keys dropped by the round trip: %s" % ", ".join(dropped)] if dropped else []
-    found += compare.differences(
-        {key: state[key] for key in saved if key in state},
-        {key: saved[key] for key in saved if key in state},
-        label="state_dict round trip (saved keys)",
-    )
-    if case.check_numerics:
-        found += _output(case, golden, observer)
-    return found
-
-
-def check_observer(case, golden, engine, corpus=None):
-    return _run_steps(case, golden, engine, [("eager", "state_dict", lambda: _observer(case, golden))], corpus)
-
-
-def _package(case, golden):
-    quantized = modules.fx_quantize(golden.load("package"), golden.load("input"))
-    found = compare.set_differences(
-        modules.get_attr_targets(quantized), golden.load("get_attr_targets"), "get_attr targets"
-    )
-    return found + _output(case, golden, quantized)
-
-
-def check_package(case, golden, engine, corpus=None):
-    return _run_steps(case, golden, engine, [("package", "package", lambda: _package(case, golden))], corpus)
-
-
-CHECKS = {
-    "op": check_op,
-    "op_graph": check_op_graph,
-    "observer": check_observer,
-    "package": check_package,
-}
-
-
 def check(case, golden, engine, corpus=None):
     """Problems found in one case's files of a corpus under one engine (already selected); [] if none.
 
-    corpus None: no recorded difference applies (bisection judges the files themselves).
+    corpus: the corpus's name, whose recorded differences apply; None: none
+    applies (bisection judges the files themselves).
     """
-    return CHECKS[case.kind](case, golden, engine, corpus)
+    return _run_steps(case, golden, engine, kinds.KINDS[case.kind].steps(case, golden), corpus)
 
 
 def check_under(case, golden, engine=None, corpus=None):

@@ -28,8 +28,7 @@ class Corpus:
 
     @property
     def directory(self):
-        """Relative to the workspace (and to a test's runfiles)."""
-        return manifest.GOLDEN_DIR if self.is_today else os.path.join(manifest.GOLDEN_DIR, self.name)
+        return directory(self.name)
 
     @property
     def is_today(self):
@@ -37,11 +36,20 @@ class Corpus:
 
     @property
     def identifier(self):
-        """The name in test methods and Bazel targets: today, 1_6_0."""
-        return self.name.replace(".", "_")
+        return identifier(self.name)
 
     def holds(self, case):
         return case.name not in self.left_out
+
+
+def directory(name):
+    """A corpus's folder, relative to the workspace (and to a test's runfiles)."""
+    return manifest.GOLDEN_DIR if name == TODAY else os.path.join(manifest.GOLDEN_DIR, name)
+
+
+def identifier(name):
+    """A corpus's name in test methods and Bazel targets: today, 1_6_0."""
+    return name.replace(".", "_")
 
 
 def load(path=RELEASES_PATH):

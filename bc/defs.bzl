@@ -1,23 +1,24 @@
 """Turns each entry of cases.bzl (and of releases.bzl) into its Bazel targets.
 The data says what; these macros say how.
 
-  golden_filegroups()  in //serialized: per case, a filegroup of its golden
+  case_filegroups()    in //serialized: per case, a filegroup of its golden
                        files and manifest in every corpus that holds it, by
                        per-case globs, so a missing file reaches the test (and
                        its message) instead of failing the build.
   bc_cases()           in //bc: per case, the py_test with exactly those
-                       files as data, and the manual genrules that generate
-                       them: <case>_golden under today's torch,
-                       <case>_golden_<release> under each past release's.
+                       files and its own table entry as data, and the manual
+                       generators: generate_<case> under today's torch,
+                       generate_<case>_<release> under each past release's.
 
-Only the fields the targets depend on are read here (name, kind, engines,
-avx512_vnni_sensitive; release, python, left_out); the others are Python's
-(bc/case_table.py, bc/corpora.py).
+Only the fields the targets depend on are read here (name, engines,
+avx512_vnni_sensitive; release, python, left_out). What a kind's files are is
+Python's (bc/kinds.py): a filegroup globs the case's names, and a generator
+outputs a directory.
 """
 
 load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
 load("//third_party/releases:repositories.bzl", "python_repository", "release_repository")
-load(":cases.bzl", "GOLDEN_PARTS", "GOLDEN_PREFIX", "QENGINES")
+load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
 load(":releases.bzl", "RELEASES", "TODAY")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
@@ -25,9 +26,6 @@ load(":releases.bzl", "RELEASES", "TODAY")
 _SKIPPED_BY_QENGINE = ["//bc:skipped_by_qengine"]
 _SKIPPED_ON_AVX512_VNNI = ["//bc:skipped_on_avx512_vnni"]
 _SKIPPED_BY_CORPUS = ["//bc:skipped_by_corpus"]
-
-def _golden_names(name, kind):
-    return ["%s.%s.%s.pt" % (GOLDEN_PREFIX, name, part) for part in GOLDEN_PARTS[kind]]
 
 def _identifier(corpus):
     return corpus.replace(".", "_")
@@ -41,14 +39,15 @@ def _corpora_of(case):
     return held
 
 def _case_files(case, folder):
-    return [folder + f for f in _golden_names(case["name"], case["kind"])] + [
+    """Glob patterns of a case's files in a corpus folder: <prefix>.<case>.<part>.pt, whatever its parts."""
+    return [folder + "%s.%s.*.pt" % (GOLDEN_PREFIX, case["name"])] + [
         folder + "manifest/%s.json" % case["name"],
         # Exists only while, or after an interrupted, `bazel run
         # //bc:regenerate` writes the case: the test must see it.
         folder + "manifest/%s.pending" % case["name"],
     ]
 
-def golden_filegroups(name, cases):
+def case_filegroups(name, cases):
     """//serialized:<case> for each case, and //serialized:<name> holding them all.
 
     Args:
@@ -146,63 +145,115 @@ def _avx512_vnni_select(sensitive):
         "//bc:avx512_vnni_true": _SKIPPED_ON_AVX512_VNNI,
     })
 
-def _release_generator(case, release):
-    """<case>_golden_<release>: the case's files as that release's torch writes them.
+def _entry_file_impl(ctx):
+    ctx.actions.write(ctx.outputs.out, ctx.attr.content + "\n")
+    return [DefaultInfo(
+        files = depset([ctx.outputs.out]),
+        runfiles = ctx.runfiles([ctx.outputs.out]),
+    )]
 
-    It runs under the release's interpreter and locked environment (third_party/releases/).
-    """
-    name, version = case["name"], release["release"]
-    python = "@%s//:python3" % python_repository(release["python"])
-    site_packages = "@%s//:site-packages" % release_repository(version)
-    lock = "//third_party/releases:%s/requirements_lock.txt" % version
-    out = "golden/" + version
-    native.genrule(
-        name = "%s_golden_%s" % (name, _identifier(version)),
-        srcs = [
-            lock,
-            site_packages,
-            ":generator_sources",
-        ],
-        outs = [out + "/" + f for f in _golden_names(name, case["kind"])] + [out + "/manifest/%s.json" % name],
-        # Absolute paths, so that bc/reproducible.py can strip them from traced archives.
-        cmd = ("PYTHONPATH=$$PWD:$$PWD/$(execpath {site}) $(execpath {python}) $$PWD/bc/generate.py " +
-               "--case {case} --release {release} --out $(RULEDIR)/{out} --lock $(execpath {lock})").format(
-            site = site_packages,
-            python = python,
-            case = name,
-            release = version,
-            out = out,
-            lock = lock,
-        ),
-        message = "Generating golden files of %s under torch %s" % (name, version),
+# A case's own entry of the table, as its test's input: editing another case
+# leaves this file, and so this test, alone.
+_entry_file = rule(
+    implementation = _entry_file_impl,
+    attrs = {
+        "content": attr.string(mandatory = True),
+        "out": attr.output(mandatory = True),
+    },
+)
+
+def _generated_case_impl(ctx):
+    out = ctx.actions.declare_directory("generated/%s/%s" % (ctx.attr.corpus, ctx.attr.case))
+    arguments = ["--case", ctx.attr.case, "--out", out.path, "--lock", ctx.file.lock.path]
+    if ctx.attr.corpus == TODAY:
+        ctx.actions.run(
+            executable = ctx.attr.generator[DefaultInfo].files_to_run,
+            arguments = arguments,
+            inputs = [ctx.file.lock],
+            outputs = [out],
+            mnemonic = "GenerateCase",
+            progress_message = "Generating the files of %s" % ctx.attr.case,
+        )
+    else:
+        # The release's own interpreter and environment, not a py_binary's;
+        # absolute paths, so that bc/reproducible.py can strip them from traced archives.
+        ctx.actions.run_shell(
+            command = 'PYTHONPATH="$PWD:$PWD/$1" "$2" "$PWD/bc/generate.py" "${@:3}"',
+            arguments = [ctx.file.site_packages.path, ctx.executable.python.path] + arguments + ["--release", ctx.attr.corpus],
+            inputs = [ctx.file.lock, ctx.file.site_packages] + ctx.files.sources,
+            tools = [ctx.executable.python],
+            outputs = [out],
+            mnemonic = "GenerateCase",
+            progress_message = "Generating the files of %s under torch %s" % (ctx.attr.case, ctx.attr.corpus),
+        )
+    return [DefaultInfo(files = depset([out]))]
+
+# One case's files as one corpus's torch writes them: a directory laid out
+# like serialized/ (bazel-bin/bc/generated/<corpus>/<case>/), whatever its kind's parts.
+_generated_case = rule(
+    implementation = _generated_case_impl,
+    attrs = {
+        "case": attr.string(mandatory = True),
+        "corpus": attr.string(mandatory = True),
+        "generator": attr.label(executable = True, cfg = "exec"),
+        "lock": attr.label(allow_single_file = True, mandatory = True),
+        "python": attr.label(executable = True, cfg = "exec", allow_files = True),
+        "site_packages": attr.label(allow_single_file = True),
+        "sources": attr.label(allow_files = True),
+    },
+)
+
+def _generators(case):
+    name = case["name"]
+    _generated_case(
+        name = "generate_" + name,
+        case = name,
+        corpus = TODAY,
+        generator = ":generate",
+        lock = "//:requirements_lock.txt",
         tags = ["manual"],
-        tools = [python],
     )
+    for release in RELEASES:
+        if name not in release["left_out"]:
+            version = release["release"]
+            _generated_case(
+                name = "generate_%s_%s" % (name, _identifier(version)),
+                case = name,
+                corpus = version,
+                lock = "//third_party/releases:%s/requirements_lock.txt" % version,
+                python = "@%s//:python3" % python_repository(release["python"]),
+                site_packages = "@%s//:site-packages" % release_repository(version),
+                sources = ":generator_sources",
+                tags = ["manual"],
+            )
 
 def _bc_case(case):
     name = case["name"]
+    entry = "case_entries/%s.json" % name
+    _entry_file(
+        name = name + "_entry",
+        content = json.encode({
+            "CASE": case,
+            "GOLDEN_PREFIX": GOLDEN_PREFIX,
+            "QENGINES": QENGINES,
+        }),
+        out = entry,
+        visibility = ["//tests:__pkg__"],
+    )
     native.py_test(
         name = name,
         size = "small",
         srcs = ["case_test.py"],
         main = "case_test.py",
-        data = ["//serialized:" + name],
+        data = [
+            ":%s_entry" % name,
+            "//serialized:" + name,
+        ],
         env = _env_select(case),
         target_compatible_with = _compatible_select(case) + _avx512_vnni_select(case.get("avx512_vnni_sensitive", False)),
-        deps = [":harness"],
+        deps = [":checking"],
     )
-    native.genrule(
-        name = name + "_golden",
-        srcs = ["//:requirements_lock.txt"],
-        outs = ["golden/" + f for f in _golden_names(name, case["kind"])] + ["golden/manifest/%s.json" % name],
-        cmd = "$(execpath :generate) --case %s --out $(RULEDIR)/golden --lock $(execpath //:requirements_lock.txt)" % name,
-        message = "Generating golden files of " + name,
-        tags = ["manual"],
-        tools = [":generate"],
-    )
-    for release in RELEASES:
-        if name not in release["left_out"]:
-            _release_generator(case, release)
+    _generators(case)
 
 def bc_cases(name, cases):
     """Each case's test and generators, and a test_suite <name> of every case's test.

@@ -24,11 +24,8 @@ import zipfile
 
 import torch
 
-from bc import formats, manifest, torch_api
+from bc import formats, kinds, manifest, torch_api
 
-SCRIPT_PARTS = ("scripted", "traced")
-PACKAGE_PARTS = ("package",)
-PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"
 ZIP_MAGIC = formats.ZIP_MAGIC
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
@@ -198,7 +195,7 @@ class GoldenSet:
             problem = format_problem(path)
             if problem:
                 problems.append("%s: %s" % (path, problem))
-            elif part not in SCRIPT_PARTS + PACKAGE_PARTS:
+            elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
                     weights_only_load(path)
                 except GoldenError as error:
@@ -253,12 +250,15 @@ class GoldenSet:
                 )
             )
 
+    def format(self, part):
+        return kinds.KINDS[self.case.kind].format_of(part)
+
     def load(self, part):
-        """The content of one part; call verify() first."""
+        """The content of one part, read as its format says (bc/kinds.py); call verify() first."""
         path = self.path(part)
-        if part in SCRIPT_PARTS:
+        if self.format(part) == kinds.SCRIPT:
             return torch.jit.load(path)
-        if part in PACKAGE_PARTS:
+        if self.format(part) == kinds.PACKAGE:
             importer = torch.package.PackageImporter(path)
-            return importer.load_pickle(PACKAGE_NAME, PACKAGE_RESOURCE)
+            return importer.load_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)
         return weights_only_load(path)

@@ -39,7 +39,7 @@ def case_files(case):
 
 
 def pending_path(golden_dir, case_name):
-    """Marker of a regenerate that has not finished writing this case (bc/journal.py)."""
+    """Marker of a regenerate that has not finished writing this case (bc/case_writer.py)."""
     return os.path.join(golden_dir, MANIFEST_DIR, case_name + ".pending")
 
 

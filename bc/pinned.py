@@ -17,11 +17,11 @@ generator sets both names, says so, and the manifest records it.
 
 import os
 import platform
-import re
 import sys
 import zlib
 
 from bc import corpora
+from third_party.pypi import lockfile
 
 ENGINE = "fbgemm"
 ENVIRONMENT = {
@@ -69,12 +69,8 @@ def seed_for(case_name):
 def locked(distribution, lock_path=LOCK_PATH):
     """(version, sha256 or None) of a distribution's pin in a lock written by tools/lock."""
     with open(lock_path, encoding="utf-8") as f:
-        match = re.search(
-            r"^%s==(\S+)(?:\s*\\\s*--hash=sha256:([0-9a-f]{64})\b)?" % re.escape(distribution), f.read(), re.MULTILINE
-        )
-    if not match:
-        raise ValueError("%s pins no %s" % (lock_path, distribution))
-    return match.group(1), match.group(2)
+        found = lockfile.pin(f.read(), distribution, source=lock_path)
+    return found.version, (found.hashes[0] if found.hashes else None)
 
 
 def locked_version(distribution, lock_path=LOCK_PATH):

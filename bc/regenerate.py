@@ -18,9 +18,9 @@ case.
             test/quantization/serialized), with --origin saying where from
   --release the corpus of a past release (bc/releases.bzl), serialized/<release>/
 
-The generators of the named cases (<case>_golden, <case>_golden_<release>) are
-built first, by a `bazel build` of those targets only; --adopt builds none.
-Each case is written all-or-nothing (bc/journal.py); an interrupted earlier
+The generators of the named cases (generate_<case>, generate_<case>_<release>)
+are built first, by a `bazel build` of those targets only; --adopt builds none.
+Each case is written all-or-nothing (bc/case_writer.py); an interrupted earlier
 run is rolled back first.
 """
 
@@ -31,17 +31,23 @@ import os
 import subprocess
 import sys
 
-from bc import case_table, corpora, journal, manifest
+from bc import case_table, case_writer, corpora, manifest
 
-GENERATED_DIR = os.path.join("bc", "golden")  # the generators' outputs, under bazel-bin
+GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
 
 
 class Refusal(Exception):
     pass
 
 
-def differing(case, generated_dir, golden_dir):
+def generated_case(generated_root, case):
+    """Where the case's generator wrote its files, laid out like serialized/."""
+    return os.path.join(generated_root, case.name)
+
+
+def differing(case, generated_root, golden_dir):
     """Files of the case in golden_dir that are missing, not regular files, or differ from the generated ones."""
+    generated_dir = generated_case(generated_root, case)
     found = []
     for name in manifest.case_files(case):
         committed = os.path.join(golden_dir, name)
@@ -73,7 +79,7 @@ def _part_of(case, name):
     return name[len(prefix) : -len(".pt")] if name.startswith(prefix) else "manifest"
 
 
-def plan(case, generated_dir, golden_dir, force):
+def plan(case, generated_root, golden_dir, force):
     """The files to write for one case ([] = nothing to do), or Refusal."""
     _not_regular(case, golden_dir)
     if force:
@@ -84,7 +90,7 @@ def plan(case, generated_dir, golden_dir, force):
         return manifest.case_files(case)
     if len(present) == len(golden):
         return []  # complete: the frozen record stays as it is
-    drifted = [n for n, why in differing(case, generated_dir, golden_dir) if why == "differs" and n in golden]
+    drifted = [n for n, why in differing(case, generated_root, golden_dir) if why == "differs" and n in golden]
     if drifted:
         raise Refusal(
             "%s is partly present and its present files are not what the pinned configuration "
@@ -96,16 +102,16 @@ def plan(case, generated_dir, golden_dir, force):
     return [n for n in manifest.case_files(case) if n not in present]
 
 
-def regenerate(cases, generated_dir, golden_dir, force, report=print, table=None):
+def regenerate(cases, generated_root, golden_dir, force, report=print, table=None):
     """Writes each case's planned files; returns the number of refused cases.
 
     table: every case, whose interrupted writes are rolled back first.
     """
-    journal.recover(golden_dir, table or case_table.load_table(), report)
+    case_writer.recover(golden_dir, table or case_table.load_table(), report)
     refused = 0
     for case in cases:
         try:
-            names = plan(case, generated_dir, golden_dir, force)
+            names = plan(case, generated_root, golden_dir, force)
         except Refusal as refusal:
             report("REFUSED " + str(refusal))
             refused += 1
@@ -113,18 +119,18 @@ def regenerate(cases, generated_dir, golden_dir, force, report=print, table=None
         if not names:
             report("%s: present, left as it is" % case.name)
             continue
-        journal.CaseWriter(golden_dir, case).write(
-            {name: os.path.join(generated_dir, name) for name in names}
+        case_writer.CaseWriter(golden_dir, case).write(
+            {name: os.path.join(generated_case(generated_root, case), name) for name in names}
         )
         report("%s: wrote %s" % (case.name, ", ".join(_part_of(case, n) for n in names)))
     return refused
 
 
-def check(cases, generated_dir, golden_dir, report=print):
+def check(cases, generated_root, golden_dir, report=print):
     """Reports every committed file that differs from the generated one; returns their count."""
     count = 0
     for case in cases:
-        for name, why in differing(case, generated_dir, golden_dir):
+        for name, why in differing(case, generated_root, golden_dir):
             report("%s %s" % (why.upper(), os.path.join(golden_dir, name)))
             count += 1
     report("%d file(s) differ from what the pinned configuration produces now" % count)
@@ -133,7 +139,7 @@ def check(cases, generated_dir, golden_dir, report=print):
 
 def adopt(cases, golden_dir, origin, report=print, table=None):
     """Records the digests of the files present; returns the number of refused cases."""
-    journal.recover(golden_dir, table or case_table.load_table(), report)
+    case_writer.recover(golden_dir, table or case_table.load_table(), report)
     refused = 0
     for case in cases:
         try:
@@ -187,13 +193,13 @@ def main(argv):
 
     try:
         # One lock per checkout, whichever corpus is written.
-        with journal.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
-            generated_dir = None if args.adopt else build_generators(workspace, corpus, cases)
-            return _run(args, table, cases, golden_dir, generated_dir)
-    except journal.Interrupted as interrupted:
+        with case_writer.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
+            generated_root = None if args.adopt else build_generators(workspace, corpus, cases)
+            return _run(args, table, cases, golden_dir, generated_root)
+    except case_writer.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
         return 130
-    except (journal.JournalError, BuildFailed) as error:
+    except (case_writer.CaseWriterError, BuildFailed) as error:
         print("REFUSED %s" % error, file=sys.stderr)
         return 2
     except OSError as error:
@@ -222,12 +228,12 @@ def _write_failure(error, golden_dir):
     )
 
 
-def _run(args, table, cases, golden_dir, generated_dir):
+def _run(args, table, cases, golden_dir, generated_root):
     if args.adopt:
         return 1 if adopt(cases, golden_dir, args.origin, table=table) else 0
     if args.check:
-        return 1 if check(cases, generated_dir, golden_dir) else 0
-    return 1 if regenerate(cases, generated_dir, golden_dir, args.force, table=table) else 0
+        return 1 if check(cases, generated_root, golden_dir) else 0
+    return 1 if regenerate(cases, generated_root, golden_dir, args.force, table=table) else 0
 
 
 class BuildFailed(Exception):
@@ -241,7 +247,7 @@ def _output_base():
 
 
 def build_generators(workspace, corpus, cases):
-    """Builds the generators of the cases in one corpus (those targets only); returns their output folder.
+    """Builds the generators of the cases in one corpus (those targets only); returns the folder of their outputs.
 
     Only what is asked for is built, and so fetched: a past release's
     environment for --release only, one generator for one case.
@@ -252,7 +258,7 @@ def build_generators(workspace, corpus, cases):
     if _output_base():
         bazel.append("--output_base=" + _output_base())
     suffix = "" if corpus.is_today else "_" + corpus.identifier
-    targets = ["//bc:%s_golden%s" % (case.name, suffix) for case in cases]
+    targets = ["//bc:generate_%s%s" % (case.name, suffix) for case in cases]
     print("building %d generator(s) of the %s corpus: bazel build %s" % (len(targets), corpus.name, " ".join(targets)),
           file=sys.stderr)
     built = subprocess.run(bazel + ["build"] + targets, cwd=workspace)
@@ -262,7 +268,7 @@ def build_generators(workspace, corpus, cases):
             % (corpus.name, built.returncode)
         )
     bin_dir = subprocess.run(bazel + ["info", "bazel-bin"], cwd=workspace, capture_output=True, text=True, check=True)
-    return os.path.join(bin_dir.stdout.strip(), GENERATED_DIR, "" if corpus.is_today else corpus.name)
+    return os.path.join(bin_dir.stdout.strip(), GENERATED_DIR, corpus.name)
 
 
 if __name__ == "__main__":

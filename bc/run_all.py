@@ -14,9 +14,9 @@ import argparse
 import sys
 import time
 
-from bc import noise
+from bc import warning_filters
 
-noise.silence()
+warning_filters.silence()
 
 from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
 from third_party.host_cpu import cpu_flags  # noqa: E402
@@ -52,7 +52,7 @@ def run(report=print):
                     report("SKIP %s: not supported by this torch" % label)
                     continue
                 started = time.monotonic()
-                problems = checks.check_under(case, golden, engine, corpus)
+                problems = checks.check_under(case, golden, engine, corpus.name)
                 if problems:
                     failed += 1
                     report("FAIL %s\n%s" % (label, "\n".join(problems)))

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, checks, engines, golden_io, manifest
+from bc import case_table, checks, engines, golden_io, kinds, manifest
 from tests.golden_copies import adopt, copy_case, verify_error
 
 TABLE = case_table.load_table()
@@ -131,7 +131,7 @@ def test_package_with_a_payload_is_not_opened_unless_its_digest_matches(corpus, 
     _, golden = corpus("test_linear_relu_package_quantization_transforms")
     marker = tmp_path / "payload-ran"
     with torch.package.PackageExporter(golden.path("package")) as exporter:
-        exporter.save_pickle(golden_io.PACKAGE_NAME, golden_io.PACKAGE_RESOURCE, Payload(marker))
+        exporter.save_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE, Payload(marker))
     message = verify_error(golden)
     assert "changed without a manifest update" in message
     assert not marker.exists()

@@ -1,5 +1,6 @@
 """The case table: complete, consistent with the seed, and strict about its own format."""
 
+import os
 import textwrap
 
 import pytest
@@ -71,12 +72,18 @@ def test_package_case_uses_allclose_defaults():
     assert case.parts == ("input", "package", "get_attr_targets", "expected")
 
 
+def test_a_tests_own_entry_is_its_case_in_the_table():
+    """bc/defs.bzl hands each case test its entry as JSON; it must read back as the table's case."""
+    name = "test_linear_relu_package_quantization_transforms"  # floats, differences, every engine
+    path = os.path.join(os.path.dirname(case_table.TABLE_PATH), "case_entries", name + ".json")
+    assert case_table.load_entry(path) == TABLE[name]
+
+
 def _table(tmp_path, entry):
     path = tmp_path / "cases.bzl"
     path.write_text(textwrap.dedent('''\
         GOLDEN_PREFIX = "TestSerialization"
         QENGINES = ["fbgemm", "x86"]
-        GOLDEN_PARTS = {"op": ["input"]}
         CASES = [%s]
     ''') % entry)
     return str(path)

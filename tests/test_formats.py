@@ -8,7 +8,7 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, corpus, engines, formats, manifest, reproducible
+from bc import case_table, corpus_consistency, engines, formats, manifest, reproducible
 
 TABLE = case_table.load_table()
 
@@ -114,10 +114,10 @@ def v3_corpus(tmp_path):
 
 def test_a_v3_case_holding_a_v2_archive_fails_the_corpus_test(v3_corpus):
     directory, case = v3_corpus
-    assert corpus.problems(directory, [case]) == []
+    assert corpus_consistency.problems(directory, [case]) == []
     replaced = case.golden_name("scripted")
     shutil.copyfile(golden("test_conv2d_graph", "scripted"), os.path.join(directory, replaced))
-    assert corpus.problems(directory, [case]) == [
+    assert corpus_consistency.problems(directory, [case]) == [
         "test_conv2d_graph_v3: %s holds TorchScript 3; Conv2dPackedParamsBase v2, but its manifest records "
         "TorchScript 3; Conv2dPackedParamsBase v3" % replaced,
         "test_conv2d_graph_v3: %s breaks the case's promise: promised ConvPackedParams v3, found "
@@ -126,7 +126,7 @@ def test_a_v3_case_holding_a_v2_archive_fails_the_corpus_test(v3_corpus):
     # Recording it in the manifest does not make the promise hold.
     path = manifest.manifest_path(directory, case.name)
     manifest.write(path, manifest.describe(directory, case, "adopted", {}))
-    assert corpus.problems(directory, [case]) == [
+    assert corpus_consistency.problems(directory, [case]) == [
         "test_conv2d_graph_v3: %s breaks the case's promise: promised ConvPackedParams v3, found "
         "Conv2dPackedParamsBase v2" % replaced,
     ]

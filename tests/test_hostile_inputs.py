@@ -20,7 +20,7 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, corpus, golden_io, journal, manifest, regenerate
+from bc import case_table, corpus_consistency, golden_io, case_writer, manifest, regenerate
 from tests.golden_copies import adopt, copy_case, snapshot, verify_error
 
 TABLE = case_table.load_table()
@@ -33,7 +33,7 @@ def tree(tmp_path):
     """A corpus with test_linear, a generated copy of it, and a folder outside both."""
     golden_dir, generated_dir, outside = tmp_path / "serialized", tmp_path / "generated", tmp_path / "outside"
     copy_case(LINEAR, str(golden_dir))
-    copy_case(LINEAR, str(generated_dir))
+    copy_case(LINEAR, regenerate.generated_case(str(generated_dir), LINEAR))
     outside.mkdir()
     (outside / "precious.txt").write_text("not the suite's to touch")
     return str(golden_dir), str(generated_dir), str(outside)
@@ -46,12 +46,12 @@ def plant_marker(golden_dir, body):
 
 def run_regenerate(golden_dir, generated_dir, case=LINEAR):
     reports = []
-    with pytest.raises(journal.JournalError) as error:
+    with pytest.raises(case_writer.CaseWriterError) as error:
         regenerate.regenerate([case], generated_dir, golden_dir, force=False, report=reports.append, table=TABLE)
     return str(error.value), reports
 
 
-# 1. The journal obeys nothing it finds.
+# 1. The case writer obeys nothing it finds.
 
 
 def test_marker_naming_paths_outside_the_corpus_is_refused(tree):
@@ -62,8 +62,8 @@ def test_marker_naming_paths_outside_the_corpus_is_refused(tree):
         "case": LINEAR.name, "state": "committing",
         "files": [victim, "../../outside/precious.txt"], "originals": [victim],
     })
-    os.makedirs(os.path.join(golden_dir, journal.STAGING, LINEAR.name, "old"))
-    with open(os.path.join(golden_dir, journal.STAGING, LINEAR.name, "old", victim.replace(os.sep, "__")), "w") as f:
+    os.makedirs(os.path.join(golden_dir, case_writer.STAGING, LINEAR.name, "old"))
+    with open(os.path.join(golden_dir, case_writer.STAGING, LINEAR.name, "old", victim.replace(os.sep, "__")), "w") as f:
         f.write("written outside")
     message, _ = run_regenerate(golden_dir, generated_dir)
     assert manifest.pending_path(golden_dir, LINEAR.name) in message
@@ -77,9 +77,9 @@ def test_marker_naming_paths_outside_the_corpus_is_refused(tree):
 
 def test_staging_area_that_is_a_symlink_is_refused_and_its_target_kept(tree):
     golden_dir, generated_dir, outside = tree
-    os.symlink(outside, os.path.join(golden_dir, journal.STAGING))
+    os.symlink(outside, os.path.join(golden_dir, case_writer.STAGING))
     message, _ = run_regenerate(golden_dir, generated_dir)
-    assert os.path.join(golden_dir, journal.STAGING) in message and "symlink" in message
+    assert os.path.join(golden_dir, case_writer.STAGING) in message and "symlink" in message
     assert os.listdir(outside) == ["precious.txt"]
 
 
@@ -96,10 +96,10 @@ def test_truncated_marker_is_named_with_the_remedy(tree):
 def test_committed_marker_is_refused(tree, monkeypatch):
     golden_dir, generated_dir, _ = tree
     plant_marker(golden_dir, {"case": LINEAR.name, "state": "staging", "files": [], "originals": []})
-    monkeypatch.setattr(journal, "tracked_by_git", lambda path: True)
+    monkeypatch.setattr(case_writer, "tracked_by_git", lambda path: True)
     message, _ = run_regenerate(golden_dir, generated_dir)
     assert "is committed to version control" in message and "git rm" in message
-    assert corpus.problems(golden_dir, [LINEAR]) == [
+    assert corpus_consistency.problems(golden_dir, [LINEAR]) == [
         "test_linear: an interrupted `bazel run //bc:regenerate` left it half-written; "
         "run `bazel run //bc:regenerate` to roll it back"
     ]
@@ -121,16 +121,16 @@ def test_scratch_files_left_by_a_failed_write_are_cleaned_by_recovery(tree):
     reports = []
     regenerate.regenerate([LINEAR], generated_dir, golden_dir, force=False, report=reports.append, table=TABLE)
     assert not os.path.exists(scratch)
-    assert corpus.problems(golden_dir, [LINEAR]) == []
+    assert corpus_consistency.problems(golden_dir, [LINEAR]) == []
 
 
 # 2. One regenerate at a time.
 
 WRITER = """
 import sys, time
-from bc import case_table, journal, regenerate
+from bc import case_table, case_writer, regenerate
 golden_dir, generated_dir, force, case, pause = sys.argv[1:6]
-with journal.exclusive(golden_dir, report=lambda line: print(line, flush=True)):
+with case_writer.exclusive(golden_dir, report=lambda line: print(line, flush=True)):
     time.sleep(float(pause))
     table = case_table.load_table()
     sys.exit(regenerate.regenerate([table[case]], generated_dir, golden_dir, force == "force", table=table))
@@ -145,9 +145,9 @@ def test_overlapping_regenerates_never_lose_a_write(tmp_path):
         golden_dir, generated_dir = str(root / "serialized"), str(root / "generated")
         copy_case(LINEAR, golden_dir)
         copy_case(other, golden_dir)
-        copy_case(LINEAR, generated_dir)
-        copy_case(other, generated_dir)
-        regenerated = os.path.join(generated_dir, LINEAR.golden_name("input"))
+        copy_case(LINEAR, regenerate.generated_case(generated_dir, LINEAR))
+        copy_case(other, regenerate.generated_case(generated_dir, other))
+        regenerated = os.path.join(regenerate.generated_case(generated_dir, LINEAR), LINEAR.golden_name("input"))
         with open(regenerated, "ab") as f:
             f.write(b"regenerated")  # what --force must leave in the corpus
         first = subprocess.Popen(
@@ -163,17 +163,17 @@ def test_overlapping_regenerates_never_lose_a_write(tmp_path):
         assert "rolled back" not in "".join(outputs), outputs
         with open(os.path.join(golden_dir, LINEAR.golden_name("input")), "rb") as f, open(regenerated, "rb") as g:
             assert f.read() == g.read(), "trial %d lost the forced write: %s" % (trial, outputs)
-        assert journal.unfinished(golden_dir) == []
+        assert case_writer.unfinished(golden_dir) == []
 
 
 def test_the_second_regenerate_waits_and_says_for_whom(tmp_path):
     golden_dir = str(tmp_path / "serialized")
     os.makedirs(golden_dir)
     lines = []
-    with journal.exclusive(golden_dir):
+    with case_writer.exclusive(golden_dir):
         waiter = subprocess.Popen(
-            [sys.executable, "-sSB", "-c", "import sys\nfrom bc import journal\n"
-             "with journal.exclusive(sys.argv[1]): print('got it', flush=True)", golden_dir],
+            [sys.executable, "-sSB", "-c", "import sys\nfrom bc import case_writer\n"
+             "with case_writer.exclusive(sys.argv[1]): print('got it', flush=True)", golden_dir],
             stdout=subprocess.PIPE, text=True,
         )
         lines.append(waiter.stdout.readline())
@@ -182,7 +182,7 @@ def test_the_second_regenerate_waits_and_says_for_whom(tmp_path):
     lines.append(waiter.stdout.readline())
     waiter.wait()
     assert lines[0].startswith("waiting: another regenerate holds %s (pid %d" % (
-        os.path.join(str(tmp_path), journal.LOCK), os.getpid()))
+        os.path.join(str(tmp_path), case_writer.LOCK), os.getpid()))
     assert lines[1] == "got it\n"
 
 
@@ -256,7 +256,7 @@ def test_symlink_to_a_valid_file_outside_the_corpus_is_refused(tree):
     os.symlink(moved, golden.path("input"))
     message = verify_error(golden)
     assert "resolves to %s, outside the corpus" % moved in message
-    assert any("resolves to %s" % moved in line for line in corpus.problems(golden_dir, [LINEAR]))
+    assert any("resolves to %s" % moved in line for line in corpus_consistency.problems(golden_dir, [LINEAR]))
 
 
 # 4. Package code gets neither the host's /tmp nor a network.
@@ -303,7 +303,7 @@ def test_malformed_manifest_is_named_with_the_remedy(tree, files):
     with open(path, "w") as f:
         json.dump(body, f)
     golden = golden_io.GoldenSet(LINEAR, golden_dir)
-    for message in (verify_error(golden), "\n".join(corpus.problems(golden_dir, [LINEAR]))):
+    for message in (verify_error(golden), "\n".join(corpus_consistency.problems(golden_dir, [LINEAR]))):
         assert "%s is not a valid manifest" % path in message
         assert '"files" must map each file name to its sha256' in message
         assert "--adopt" in message
@@ -313,7 +313,7 @@ def test_malformed_manifest_is_named_with_the_remedy(tree, files):
 def test_read_only_or_full_disk_fails_with_a_message_and_leaves_nothing(tree, monkeypatch, error):
     golden_dir, generated_dir, _ = tree
     before = snapshot(golden_dir)
-    real_copy = journal._fsync_copy
+    real_copy = case_writer._fsync_copy
     calls = []
 
     def failing_copy(src, dst):
@@ -322,11 +322,11 @@ def test_read_only_or_full_disk_fails_with_a_message_and_leaves_nothing(tree, mo
             raise OSError(error, os.strerror(error), dst)
         real_copy(src, dst)
 
-    monkeypatch.setattr(journal, "_fsync_copy", failing_copy)
+    monkeypatch.setattr(case_writer, "_fsync_copy", failing_copy)
     with pytest.raises(OSError) as raised:
         regenerate.regenerate([LINEAR], generated_dir, golden_dir, force=True, report=lambda line: None, table=TABLE)
     message = regenerate._write_failure(raised.value, golden_dir)
     assert calls[2] in message and os.strerror(error) in message
     assert ("read-only" in message) if error == errno.EROFS else ("free disk space" in message)
     assert snapshot(golden_dir) == before  # nothing half-written, no marker, no scratch, no staging
-    assert not os.path.exists(os.path.join(golden_dir, journal.STAGING))
+    assert not os.path.exists(os.path.join(golden_dir, case_writer.STAGING))

@@ -1,7 +1,7 @@
 """bazel run //bc:regenerate: frozen record, partial restore, refusal, --force, --check, --adopt.
 
-Runs regenerate's functions on temporary trees laid out like bc/golden
-(the generators' outputs) and serialized/ (the committed corpus).
+Runs regenerate's functions on temporary trees laid out like bc/generated/<corpus>
+(the generators' outputs, a folder per case) and serialized/ (the committed corpus).
 """
 
 import json
@@ -16,13 +16,14 @@ CASE = case_table.load_table()["test_per_tensor_observer"]  # three parts: input
 
 @pytest.fixture
 def generated(tmp_path):
-    directory = tmp_path / "generated"
+    """The generated folder (of one corpus); the case's files are in its folder <case>/."""
+    directory = tmp_path / "generated" / CASE.name
     (directory / "manifest").mkdir(parents=True)
     for name in CASE.golden_names():
         (directory / name).write_bytes(b"generated " + name.encode())
     manifest.write(manifest.manifest_path(str(directory), CASE.name),
                    manifest.describe(str(directory), CASE, "generated", {}))
-    return str(directory)
+    return str(tmp_path / "generated")
 
 
 @pytest.fixture
@@ -37,6 +38,10 @@ def read(directory, name):
         return f.read()
 
 
+def read_generated(generated, name):
+    return read(regenerate.generated_case(generated, CASE), name)
+
+
 def run(generated, golden, force=False):
     lines = []
     refused = regenerate.regenerate([CASE], generated, golden, force, report=lines.append)
@@ -47,7 +52,7 @@ def test_empty_case_is_written_whole(generated, golden):
     refused, _ = run(generated, golden)
     assert refused == 0
     for name in manifest.case_files(CASE):
-        assert read(golden, name) == read(generated, name)
+        assert read(golden, name) == read_generated(generated, name)
 
 
 def test_complete_case_is_left_alone_even_if_it_differs(generated, golden):
@@ -63,12 +68,12 @@ def test_complete_case_is_left_alone_even_if_it_differs(generated, golden):
 def test_partial_case_restores_missing_files_when_the_rest_is_current(generated, golden):
     present = CASE.golden_names()[0]
     with open(os.path.join(golden, present), "wb") as f:
-        f.write(read(generated, present))
+        f.write(read_generated(generated, present))
     refused, report = run(generated, golden)
     assert refused == 0
     assert "wrote state_dict, expected, manifest" in report
     for name in manifest.case_files(CASE):
-        assert read(golden, name) == read(generated, name)
+        assert read(golden, name) == read_generated(generated, name)
 
 
 def test_partial_case_with_drifted_files_is_refused_and_untouched(generated, golden):
@@ -90,7 +95,7 @@ def test_force_overwrites_the_case(generated, golden):
     refused, _ = run(generated, golden, force=True)
     assert refused == 0
     for name in manifest.case_files(CASE):
-        assert read(golden, name) == read(generated, name)
+        assert read(golden, name) == read_generated(generated, name)
 
 
 def test_check_lists_drift_and_writes_nothing(generated, golden):

@@ -77,7 +77,7 @@ def test_debug_pkl_offsets_follow_rewritten_call_stack_lines(tmp_path, monkeypat
 def test_portable_drops_roots_and_generator_frames():
     roots = ["/sandbox/1/site-packages/"]
     project = "/sandbox/1/runfiles/quant_bc/"
-    text = "/sandbox/1/site-packages/torch/_ops.py(12): __call__\n" + project + "bc/generation.py(40): produce_op\n"
+    text = "/sandbox/1/site-packages/torch/_ops.py(12): __call__\n" + project + "bc/kinds.py(40): _produce_op\n"
     assert reproducible.portable(text, roots, project) == (
         "torch/_ops.py(12): __call__\n" + reproducible.GENERATOR_FRAME + "\n"
     )

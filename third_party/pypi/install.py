@@ -45,6 +45,8 @@ import shutil
 import subprocess
 import sys
 
+from third_party.pypi import lockfile
+
 SITE_PACKAGES = "site-packages"
 ENVIRONMENT = "environment.txt"
 
@@ -127,17 +129,6 @@ def compile_bytecode(directory):
     )
 
 
-def locked_pins(lock_text):
-    """The requirement lines of a pip lock, continuations joined, comments dropped, sorted."""
-    pins = []
-    for line in lock_text.replace("\\\n", " ").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line and not line.startswith("-"):
-            requirement, *hashes = line.split()
-            pins.append(" ".join([requirement] + sorted(hashes)))
-    return sorted(pins)
-
-
 def write_build_files(repo, dists):
     listing = "".join("#   %s %s\n" % (name, version) for name, version in dists)
     with open(os.path.join(repo, "BUILD.bazel"), "w") as f:
@@ -201,7 +192,7 @@ def main():
     compile_bytecode(site_packages)
 
     with open(args.lock, encoding="utf-8") as f:
-        pins = locked_pins(f.read())
+        pins = lockfile.environment(f.read())
     with open(os.path.join(args.repo, ENVIRONMENT), "w", encoding="utf-8") as f:
         f.write("".join(pin + "\n" for pin in pins))
     write_build_files(args.repo, dists)

@@ -32,7 +32,11 @@ def _pypi_repository_impl(rctx):
     for pattern in rctx.attr.exclude:
         args.extend(["--exclude", pattern])
     rctx.report_progress("pip install --require-hashes -r %s" % rctx.attr.lock.name)
-    result = rctx.execute(args, timeout = rctx.attr.timeout, quiet = False)
+
+    # install.py imports third_party.pypi.lockfile from this workspace; naming
+    # the file makes it an input of the repository, like install.py.
+    workspace = rctx.path(rctx.attr._lockfile).dirname.dirname.dirname
+    result = rctx.execute(args, timeout = rctx.attr.timeout, quiet = False, environment = {"PYTHONPATH": str(workspace)})
     if result.return_code != 0:
         fail("@pypi: installing {lock} failed (exit {code}); pip's message is above.\n{err}".format(
             lock = rctx.attr.lock,
@@ -54,5 +58,6 @@ pypi_repository = repository_rule(
         "exclude": attr.string_list(doc = "globs (relative to a distribution's directory) of installed files that no target may use"),
         "timeout": attr.int(default = 1800),
         "_installer": attr.label(default = "//third_party/pypi:install.py", allow_single_file = True),
+        "_lockfile": attr.label(default = "//third_party/pypi:lockfile.py", allow_single_file = True),
     },
 )

@@ -1,5 +1,5 @@
 """An interrupted regenerate never leaves a half-written case that a test passes on,
-and never loses a committed file (bc/journal.py).
+and never loses a committed file (bc/case_writer.py).
 
 The writer runs in a child process that signals itself at a chosen step:
 SIGINT and SIGTERM must roll the case back before the child exits; after
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from bc import case_table, golden_io, journal, manifest, regenerate
+from bc import case_table, golden_io, case_writer, manifest, regenerate
 from tests.golden_copies import snapshot
 
 CASE = case_table.load_table()["test_per_channel_observer"]
@@ -22,13 +22,13 @@ NAMES = manifest.case_files(CASE)
 
 CHILD = """
 import os, signal, sys
-from bc import case_table, journal
+from bc import case_table, case_writer
 golden_dir, new_dir, step, signame = sys.argv[1:5]
 names = sys.argv[5:]
 def hook(current):
     if current == step:
         os.kill(os.getpid(), getattr(signal, signame))
-journal.CaseWriter(golden_dir, case_table.load_table()["%s"]).write({n: os.path.join(new_dir, n) for n in names}, hook=hook)
+case_writer.CaseWriter(golden_dir, case_table.load_table()["%s"]).write({n: os.path.join(new_dir, n) for n in names}, hook=hook)
 """ % CASE.name
 
 # Steps of CaseWriter.write, in order: before staging, mid-staging, at the
@@ -55,9 +55,9 @@ def run_child(golden_dir, new_dir, step, signame):
 
 def test_an_uninterrupted_write_replaces_the_case_and_cleans_up(trees):
     golden_dir, new_dir = trees
-    journal.CaseWriter(golden_dir, CASE).write({n: os.path.join(new_dir, n) for n in NAMES})
+    case_writer.CaseWriter(golden_dir, CASE).write({n: os.path.join(new_dir, n) for n in NAMES})
     assert snapshot(golden_dir) == snapshot(new_dir)
-    assert journal.unfinished(golden_dir) == []
+    assert case_writer.unfinished(golden_dir) == []
 
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
@@ -69,7 +69,7 @@ def test_sigint_and_sigterm_roll_back_before_exiting(trees, step, signame):
     assert result.returncode != 0
     assert "Interrupted: %s" % signame in result.stderr
     assert snapshot(golden_dir) == before
-    assert journal.unfinished(golden_dir) == []
+    assert case_writer.unfinished(golden_dir) == []
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -78,7 +78,7 @@ def test_after_sigkill_the_test_explains_and_the_next_run_rolls_back(trees, step
     before = snapshot(golden_dir)
     result = run_child(golden_dir, new_dir, step, "SIGKILL")
     assert result.returncode == -signal.SIGKILL
-    assert journal.unfinished(golden_dir) == [CASE.name]
+    assert case_writer.unfinished(golden_dir) == [CASE.name]
 
     with pytest.raises(golden_io.GoldenError) as error:
         golden_io.GoldenSet(CASE, golden_dir).verify()
@@ -98,5 +98,5 @@ def test_a_new_case_interrupted_mid_commit_is_removed_again(tmp_path, trees):
     golden_dir = str(tmp_path / "empty")
     os.makedirs(os.path.join(golden_dir, manifest.MANIFEST_DIR))
     run_child(golden_dir, new_dir, "moved " + NAMES[1], "SIGKILL")
-    journal.recover(golden_dir, [CASE], report=lambda line: None)
+    case_writer.recover(golden_dir, [CASE], report=lambda line: None)
     assert snapshot(golden_dir) == {}

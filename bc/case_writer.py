@@ -42,7 +42,7 @@ class Interrupted(Exception):
     """SIGINT or SIGTERM arrived; the case being written was rolled back."""
 
 
-class JournalError(Exception):
+class CaseWriterError(Exception):
     """A marker, staging area or target that regenerate will not act on; names it and the remedy."""
 
 
@@ -116,7 +116,7 @@ class CaseWriter:
         ):
             found = manifest.kind(path)
             if found not in (None, wanted):
-                raise JournalError(
+                raise CaseWriterError(
                     "%s: %s is a %s, not a %s that regenerate made; refusing to act through it. Remove it "
                     "(`rm %s`), restore serialized/ from version control, then run `%s` again."
                     % (self.case.name, path, found, wanted, path, manifest.REGENERATE)
@@ -124,7 +124,7 @@ class CaseWriter:
         for name in self.files:
             found = manifest.kind(self.target(name))
             if found not in (None, "file"):
-                raise JournalError(
+                raise CaseWriterError(
                     "%s: %s is a %s, not a regular file; refusing to replace it. Remove it (`rm -r %s`) or "
                     "restore it from version control, then run `%s` again."
                     % (self.case.name, self.target(name), found, self.target(name), manifest.REGENERATE)
@@ -141,12 +141,12 @@ class CaseWriter:
             with open(self.marker, encoding="utf-8") as f:
                 body = json.load(f)
         except (OSError, ValueError) as error:
-            raise JournalError(
+            raise CaseWriterError(
                 "%s: cannot read the regenerate marker %s (%s). %s"
                 % (self.case.name, self.marker, error, _restore_hint(self.case.name))
             ) from None
         if not isinstance(body, dict) or body.get("state") not in STATES or body.get("case") != self.case.name:
-            raise JournalError(
+            raise CaseWriterError(
                 "%s: %s is not a regenerate marker of this case (case, state). %s"
                 % (self.case.name, self.marker, _restore_hint(self.case.name))
             )
@@ -154,13 +154,13 @@ class CaseWriter:
         for key in ("files", "originals"):
             value = body.get(key)
             if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-                raise JournalError(
+                raise CaseWriterError(
                     "%s: %s: %r must be a list of file names. %s"
                     % (self.case.name, self.marker, key, _restore_hint(self.case.name))
                 )
             strangers = sorted(set(value) - set(self.files))
             if strangers:
-                raise JournalError(
+                raise CaseWriterError(
                     "%s: %s names files that are not the case's own: %s (the case's files are %s). %s"
                     % (self.case.name, self.marker, strangers, self.files, _restore_hint(self.case.name))
                 )
@@ -214,7 +214,7 @@ class CaseWriter:
                     if kind == "file":
                         os.replace(backup, self.target(name))
                     elif kind is not None:  # absent: an earlier rollback restored it
-                        raise JournalError(
+                        raise CaseWriterError(
                             "%s: the backup %s is a %s, not a file regenerate wrote. %s"
                             % (self.case.name, backup, kind, _restore_hint(self.case.name))
                         )
@@ -256,20 +256,20 @@ def unfinished(golden_dir):
 def recover(golden_dir, table, report=print):
     """Rolls back every interrupted write of a case in table; returns the cases it rolled back.
 
-    Raises JournalError, touching nothing, for a leftover that is not a known
+    Raises CaseWriterError, touching nothing, for a leftover that is not a known
     case's, a staging area that is a symlink, or a marker that git tracks.
     """
     cases = {case.name: case for case in table}
     staging = os.path.join(golden_dir, STAGING)
     if manifest.kind(staging) not in (None, "directory"):
-        raise JournalError(
+        raise CaseWriterError(
             "%s is a %s, not the staging directory regenerate makes; refusing to act through it. "
             "Remove it (`rm %s`), then run `%s` again." % (staging, manifest.kind(staging), staging, manifest.REGENERATE)
         )
     names = unfinished(golden_dir)
     strangers = [n for n in names if n not in cases]
     if strangers:
-        raise JournalError(
+        raise CaseWriterError(
             "%s holds regenerate leftovers for %s, which are not cases of bc/cases.bzl; nothing was touched. "
             "Remove them (serialized/manifest/<name>.pending*, serialized/%s/<name>), then run `%s` again."
             % (golden_dir, strangers, STAGING, manifest.REGENERATE)
@@ -277,7 +277,7 @@ def recover(golden_dir, table, report=print):
     for name in names:
         marker = manifest.pending_path(golden_dir, name)
         if manifest.kind(marker) == "file" and tracked_by_git(marker):
-            raise JournalError(
+            raise CaseWriterError(
                 "%s is committed to version control: a regenerate marker never is (it is git-ignored); "
                 "nothing was touched. Remove it with `git rm %s`." % (marker, marker)
             )
@@ -308,7 +308,7 @@ def exclusive(golden_dir, report=_say):
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as error:
-        raise JournalError(
+        raise CaseWriterError(
             "cannot open the regenerate lock %s (%s); it must be a regular file in a writable checkout. %s"
             % (lock_path, error.strerror, "Remove it if it is a symlink." if error.errno == errno.ELOOP else "")
         ) from None

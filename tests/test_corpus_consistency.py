@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from bc import case_table, corpus, manifest
+from bc import case_table, corpus_consistency, manifest
 
 TABLE = case_table.load_table()
 CASES = ["test_linear", "test_conv3d"]
@@ -28,14 +28,14 @@ def subset_table():
 
 
 def test_a_consistent_corpus_has_no_problems(golden_dir):
-    assert corpus.problems(golden_dir, subset_table()) == []
+    assert corpus_consistency.problems(golden_dir, subset_table()) == []
 
 
 def test_each_orphan_is_listed(golden_dir):
     for orphan in ("TestSerialization.test_linaer.input.pt", "notes.txt"):
         with open(os.path.join(golden_dir, orphan), "w") as f:
             f.write("x")
-    found = corpus.problems(golden_dir, subset_table())
+    found = corpus_consistency.problems(golden_dir, subset_table())
     assert found == [
         "TestSerialization.test_linaer.input.pt: no case uses this file (names are TestSerialization.<case>.<part>.pt)",
         "notes.txt: no case uses this file (names are TestSerialization.<case>.<part>.pt)",
@@ -44,19 +44,19 @@ def test_each_orphan_is_listed(golden_dir):
 
 def test_manifest_naming_a_missing_file_is_listed(golden_dir):
     os.remove(os.path.join(golden_dir, TABLE["test_conv3d"].golden_name("traced")))
-    assert corpus.problems(golden_dir, subset_table()) == [
+    assert corpus_consistency.problems(golden_dir, subset_table()) == [
         "test_conv3d: manifest names TestSerialization.test_conv3d.traced.pt, which does not exist"
     ]
 
 
 def test_case_without_files_is_listed(golden_dir):
-    found = corpus.problems(golden_dir, subset_table() + [TABLE["test_lstm"]])
+    found = corpus_consistency.problems(golden_dir, subset_table() + [TABLE["test_lstm"]])
     assert found == ["test_lstm: the case has no golden files; generate them with `bazel run //bc:regenerate -- test_lstm`"]
 
 
 def test_manifest_of_an_unknown_case_is_an_orphan(golden_dir):
     shutil.copyfile(manifest.manifest_path(golden_dir, "test_linear"), manifest.manifest_path(golden_dir, "test_gone"))
-    assert corpus.problems(golden_dir, subset_table()) == [
+    assert corpus_consistency.problems(golden_dir, subset_table()) == [
         "manifest/test_gone.json: no case uses this file (names are TestSerialization.<case>.<part>.pt)"
     ]
 
@@ -64,7 +64,7 @@ def test_manifest_of_an_unknown_case_is_an_orphan(golden_dir):
 def test_leftovers_of_an_interrupted_regenerate_are_listed(golden_dir):
     with open(manifest.pending_path(golden_dir, "test_linear"), "w") as f:
         f.write("{}")
-    assert corpus.problems(golden_dir, subset_table()) == [
+    assert corpus_consistency.problems(golden_dir, subset_table()) == [
         "test_linear: an interrupted `bazel run //bc:regenerate` left it half-written; "
         "run `bazel run //bc:regenerate` to roll it back"
     ]

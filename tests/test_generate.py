@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from bc import case_table, generation, pinned
+from bc import case_table, generate, pinned
 
 TABLE = case_table.load_table()
 LOCKED = dict(
@@ -78,7 +78,7 @@ def test_generate_refuses_under_another_locked_torch_and_writes_nothing(tmp_path
     lock.write_text("torch==9.9.9 \\\n    --hash=sha256:00\n")
     out = tmp_path / "out"
     out.mkdir()
-    status = generation.main(["--case", "test_linear", "--out", str(out), "--lock", str(lock)])
+    status = generate.main(["--case", "test_linear", "--out", str(out), "--lock", str(lock)])
     assert status == 2
     err = capsys.readouterr().err
     assert "refusing" in err and "is not the locked torch 9.9.9" in err
@@ -88,8 +88,8 @@ def test_generate_refuses_under_another_locked_torch_and_writes_nothing(tmp_path
 def generate_in_a_new_process(name, out):
     # One process per case, as in the genrules: TorchScript numbers the classes
     # it compiles (___torch_mangle_N) per process.
-    code = "import sys; from bc import case_table, generation; " \
-           "generation.generate(case_table.load_table()[sys.argv[1]], sys.argv[2], producer={})"
+    code = "import sys; from bc import case_table, generate; " \
+           "generate.generate(case_table.load_table()[sys.argv[1]], sys.argv[2], producer={})"
     subprocess.run([sys.executable, "-sSB", "-c", code, name, str(out)], check=True)
 
 
@@ -107,7 +107,7 @@ def test_two_generations_give_the_same_bytes(tmp_path, name):
 
 def test_generated_state_dict_is_legacy_where_the_seed_says_so(tmp_path):
     case = TABLE["test_linear"]
-    generation.generate(case, str(tmp_path), producer={})
+    generate.generate(case, str(tmp_path), producer={})
     with open(tmp_path / case.golden_name("state_dict"), "rb") as f:
         assert f.read(2) == b"\x80\x02"  # a pickle, not a zip archive
     torch.load(tmp_path / case.golden_name("state_dict"), weights_only=True)

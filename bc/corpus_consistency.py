@@ -11,13 +11,13 @@ their case promises (conv_version in bc/cases.bzl).
 
 import os
 
-from bc import formats, journal, manifest
+from bc import case_writer, formats, manifest
 
 
 def _files(golden_dir, other_corpora):
     found = set()
     for root, dirs, files in os.walk(golden_dir):
-        dirs[:] = [d for d in dirs if d != journal.STAGING and not (root == golden_dir and d in other_corpora)]
+        dirs[:] = [d for d in dirs if d != case_writer.STAGING and not (root == golden_dir and d in other_corpora)]
         for name in files:
             found.add(os.path.relpath(os.path.join(root, name), golden_dir))
     return found
@@ -110,7 +110,7 @@ def problems(golden_dir, table, ignored=(), source_root=None, other_corpora=(), 
         else:
             found.extend(_manifest_problems(golden_dir, case, manifest_file, present, readable, promises))
         present -= set(names) | {manifest_file}
-    for leftover in journal.unfinished(golden_dir):
+    for leftover in case_writer.unfinished(golden_dir):
         found.append(
             "%s: an interrupted `%s` left it half-written; run `%s` to roll it back"
             % (leftover, manifest.REGENERATE, manifest.REGENERATE)
