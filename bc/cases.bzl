@@ -1,14 +1,14 @@
 """The compatibility cases, one entry each: the single source of truth.
 
 Starlark reads this file (bc/defs.bzl turns each entry into a py_test, a golden
-filegroup and a generator); Python reads it too (bc/case_table.py, through
-ast.literal_eval). Keep it literals only.
+filegroup and its generators, and hands each test its own entry only); Python
+reads it too (bc/case_table.py, through ast.literal_eval). Keep it literals only.
 
 Fields of a case:
   name                  the seed's test method; golden files are
                         serialized/TestSerialization.<name>.<part>.pt
-  kind                  what is checked (README, "The cases"):
-                        op, op_graph, observer or package
+  kind                  op, op_graph, observer or package: its golden
+                        parts, generator and checks are in bc/kinds.py
   module                factory in bc/modules.py that builds the module
   input_size            shape of the generated input
   input_quantized       op kinds: the input is quantize_per_tensor(x, 0.5, 2, quint8)
@@ -39,14 +39,6 @@ GOLDEN_PREFIX = "TestSerialization"
 
 # Every quantized engine a case may name, in the order tests run them.
 QENGINES = ["fbgemm", "onednn", "qnnpack", "x86"]
-
-# The golden files each kind reads, by part name.
-GOLDEN_PARTS = {
-    "op": ["input", "state_dict", "scripted", "traced", "expected"],
-    "op_graph": ["input", "scripted", "traced", "expected"],
-    "observer": ["input", "state_dict", "expected"],
-    "package": ["input", "package", "get_attr_targets", "expected"],
-}
 
 CASES = [
     {

@@ -19,12 +19,11 @@ TODAY_LOCK = "requirements_lock.txt"  # relative to the workspace
 class Corpus:
     name: str  # "today", or the release ("1.6.0")
     python: str  # major.minor of the interpreter that writes it
-    # Out of repr, which names a test method's corpus in failure headers.
-    lock: str = dataclasses.field(repr=False)  # hash-locked environment that writes it, relative to the workspace
-    left_out: dict = dataclasses.field(repr=False)  # case -> why this corpus does not hold it
-    renamed_pins: dict = dataclasses.field(repr=False)  # pinned variable -> the name this release reads it under
-    unhonoured_pins: dict = dataclasses.field(repr=False)  # pinned variable -> why this release does not honour it
-    note: str = dataclasses.field(default="", repr=False)
+    lock: str  # hash-locked environment that writes it, relative to the workspace
+    left_out: dict  # case -> why this corpus does not hold it
+    renamed_pins: dict  # pinned variable -> the name this release reads it under
+    unhonoured_pins: dict  # pinned variable -> why this release does not honour it
+    note: str = ""
 
     @property
     def directory(self):

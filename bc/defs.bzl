@@ -229,7 +229,6 @@ def _generators(case):
 
 def _bc_case(case):
     name = case["name"]
-    entry = "case_entries/%s.json" % name
     _entry_file(
         name = name + "_entry",
         content = json.encode({
@@ -237,7 +236,7 @@ def _bc_case(case):
             "GOLDEN_PREFIX": GOLDEN_PREFIX,
             "QENGINES": QENGINES,
         }),
-        out = entry,
+        out = "case_entries/%s.json" % name,
         visibility = ["//tests:__pkg__"],
     )
     native.py_test(

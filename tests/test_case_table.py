@@ -1,6 +1,8 @@
 """The case table: complete, consistent with the seed, and strict about its own format."""
 
 import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -77,6 +79,13 @@ def test_a_tests_own_entry_is_its_case_in_the_table():
     name = "test_linear_relu_package_quantization_transforms"  # floats, differences, every engine
     path = os.path.join(os.path.dirname(case_table.TABLE_PATH), "case_entries", name + ".json")
     assert case_table.load_entry(path) == TABLE[name]
+
+
+def test_the_table_and_the_kinds_import_no_torch():
+    """tools/ read case file lists on the host, where torch is not installed."""
+    code = "import sys; from bc import case_table, manifest; case_table.load_table(); print('torch' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
 
 
 def _table(tmp_path, entry):
