@@ -123,11 +123,10 @@ class Table:
         return iter(self.cases.values())
 
 
-
-
-def load_entry(path):
-    """One case, from the entry file bc/defs.bzl writes for its test: {"CASE": entry, GOLDEN_PREFIX, QENGINES}."""
-    with open(path, encoding="utf-8") as f:
+def load_entry(name):
+    """One case, from the entry file bc/defs.bzl writes for its test beside this
+    module (bc/case_entries/<name>.json): {"CASE": entry, GOLDEN_PREFIX, QENGINES}."""
+    with open(os.path.join(os.path.dirname(TABLE_PATH), "case_entries", name + ".json"), encoding="utf-8") as f:
         constants = json.load(f)
     return _case_from_entry(constants["CASE"], constants)
 

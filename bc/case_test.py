@@ -22,7 +22,7 @@ from absl.testing import absltest, parameterized  # noqa: E402
 
 from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
 
-CASE = case_table.load_entry(os.path.join(os.path.dirname(__file__), "case_entries", os.environ["BC_CASE"] + ".json"))
+CASE = case_table.load_entry(os.environ["BC_CASE"])
 ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
 CORPORA = [name for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
 # Where the golden files in this test's runfiles lead: the source tree,

@@ -40,6 +40,10 @@ class Corpus:
     def holds(self, case):
         return case.name not in self.left_out
 
+    def generator(self, case):
+        """The Bazel target that writes the case's files of this corpus (bc/defs.bzl names it)."""
+        return "//bc:generate_%s%s" % (case.name, "" if self.is_today else "_" + self.identifier)
+
 
 def directory(name):
     """A corpus's folder, relative to the workspace (and to a test's runfiles)."""

@@ -18,9 +18,9 @@ from bc import corpora, pinned
 if __name__ == "__main__":
     # The pinned environment (bc/pinned.py) must be in place before torch
     # loads: re-execute under it first, with a past release's names for renamed pins.
-    _release = argparse.ArgumentParser(add_help=False)
-    _release.add_argument("--release")
-    _release = _release.parse_known_args()[0].release
+    _parser = argparse.ArgumentParser(add_help=False)
+    _parser.add_argument("--release")
+    _release = _parser.parse_known_args()[0].release
     pinned.enter(pinned.environment(corpora.get(_release).renamed_pins if _release else None))
 
 from bc import warning_filters  # noqa: E402

@@ -257,8 +257,7 @@ def build_generators(workspace, corpus, cases):
     bazel = [os.path.join(workspace, "tools", "bazel")]
     if _output_base():
         bazel.append("--output_base=" + _output_base())
-    suffix = "" if corpus.is_today else "_" + corpus.identifier
-    targets = ["//bc:generate_%s%s" % (case.name, suffix) for case in cases]
+    targets = [corpus.generator(case) for case in cases]
     print("building %d generator(s) of the %s corpus: bazel build %s" % (len(targets), corpus.name, " ".join(targets)),
           file=sys.stderr)
     built = subprocess.run(bazel + ["build"] + targets, cwd=workspace)

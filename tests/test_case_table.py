@@ -1,6 +1,5 @@
 """The case table: complete, consistent with the seed, and strict about its own format."""
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -77,8 +76,7 @@ def test_package_case_uses_allclose_defaults():
 def test_a_tests_own_entry_is_its_case_in_the_table():
     """bc/defs.bzl hands each case test its entry as JSON; it must read back as the table's case."""
     name = "test_linear_relu_package_quantization_transforms"  # floats, differences, every engine
-    path = os.path.join(os.path.dirname(case_table.TABLE_PATH), "case_entries", name + ".json")
-    assert case_table.load_entry(path) == TABLE[name]
+    assert case_table.load_entry(name) == TABLE[name]
 
 
 def test_the_table_and_the_kinds_import_no_torch():

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from bc import case_table, golden_io, case_writer, manifest, regenerate
+from bc import case_table, case_writer, golden_io, manifest, regenerate
 from tests.golden_copies import snapshot
 
 CASE = case_table.load_table()["test_per_channel_observer"]

@@ -20,7 +20,7 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, corpus_consistency, golden_io, case_writer, manifest, regenerate
+from bc import case_table, case_writer, corpus_consistency, golden_io, manifest, regenerate
 from tests.golden_copies import adopt, copy_case, snapshot, verify_error
 
 TABLE = case_table.load_table()
