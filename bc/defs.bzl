@@ -9,6 +9,9 @@ The data says what; these macros say how.
                        files and its own table entry as data, and the manual
                        generators: generate_<case> under today's torch,
                        generate_<case>_<release> under each past release's.
+  cpu_invariance()     in //bc: the CPU-sensitive cases of every corpus
+                       generated under each CPU variant (cpu_variants.bzl),
+                       and the manual test that compares them with the pinned bytes.
 
 Only the fields the targets depend on are read here (name, engines,
 avx512_vnni_sensitive; release, python, left_out). What a kind's files are is
@@ -19,6 +22,7 @@ outputs a directory.
 load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
 load("//third_party/releases:repositories.bzl", "python_repository", "release_repository")
 load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
+load(":cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
 load(":releases.bzl", "RELEASES", "TODAY")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
@@ -163,8 +167,13 @@ _entry_file = rule(
 )
 
 def _generated_case_impl(ctx):
-    out = ctx.actions.declare_directory("generated/%s/%s" % (ctx.attr.corpus, ctx.attr.case))
+    if ctx.attr.cpu_variant:
+        out = ctx.actions.declare_directory("cpu_variants/%s/%s/%s" % (ctx.attr.corpus, ctx.attr.cpu_variant, ctx.attr.case))
+    else:
+        out = ctx.actions.declare_directory("generated/%s/%s" % (ctx.attr.corpus, ctx.attr.case))
     arguments = ["--case", ctx.attr.case, "--out", out.path, "--lock", ctx.file.lock.path]
+    if ctx.attr.cpu_variant:
+        arguments += ["--cpu-variant", ctx.attr.cpu_variant]
     if ctx.attr.corpus == TODAY:
         ctx.actions.run(
             executable = ctx.attr.generator[DefaultInfo].files_to_run,
@@ -186,7 +195,7 @@ def _generated_case_impl(ctx):
             mnemonic = "GenerateCase",
             progress_message = "Generating the files of %s under torch %s" % (ctx.attr.case, ctx.attr.corpus),
         )
-    return [DefaultInfo(files = depset([out]))]
+    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
 
 # One case's files as one corpus's torch writes them: a directory laid out
 # like serialized/ (bazel-bin/bc/generated/<corpus>/<case>/), whatever its kind's parts.
@@ -195,6 +204,8 @@ _generated_case = rule(
     attrs = {
         "case": attr.string(mandatory = True),
         "corpus": attr.string(mandatory = True),
+        # A CPU variant (cpu_variants.bzl): a probe in bazel-bin/bc/cpu_variants/, never a corpus.
+        "cpu_variant": attr.string(),
         "generator": attr.label(executable = True, cfg = "exec"),
         "lock": attr.label(allow_single_file = True, mandatory = True),
         "python": attr.label(executable = True, cfg = "exec", allow_files = True),
@@ -203,29 +214,38 @@ _generated_case = rule(
     },
 )
 
-def _generators(case):
-    name = case["name"]
+def _generator(name, case, corpus, cpu_variant = ""):
+    """generate_<case>[_<release>], or a CPU variant's probe of it: the case's files as the corpus's torch writes them."""
+    if corpus == TODAY:
+        _generated_case(
+            name = name,
+            case = case,
+            corpus = TODAY,
+            cpu_variant = cpu_variant,
+            generator = ":generate",
+            lock = "//:requirements_lock.txt",
+            tags = ["manual"],
+        )
+        return
+    release = [r for r in RELEASES if r["release"] == corpus][0]
     _generated_case(
-        name = "generate_" + name,
-        case = name,
-        corpus = TODAY,
-        generator = ":generate",
-        lock = "//:requirements_lock.txt",
+        name = name,
+        case = case,
+        corpus = corpus,
+        cpu_variant = cpu_variant,
+        lock = "//third_party/releases:%s/requirements_lock.txt" % corpus,
+        python = "@%s//:python3" % python_repository(release["python"]),
+        site_packages = "@%s//:site-packages" % release_repository(corpus),
+        sources = ":generator_sources",
         tags = ["manual"],
     )
-    for release in RELEASES:
-        if name not in release["left_out"]:
-            version = release["release"]
-            _generated_case(
-                name = "generate_%s_%s" % (name, _identifier(version)),
-                case = name,
-                corpus = version,
-                lock = "//third_party/releases:%s/requirements_lock.txt" % version,
-                python = "@%s//:python3" % python_repository(release["python"]),
-                site_packages = "@%s//:site-packages" % release_repository(version),
-                sources = ":generator_sources",
-                tags = ["manual"],
-            )
+
+def _generator_name(case, corpus):
+    return "generate_" + case + ("" if corpus == TODAY else "_" + _identifier(corpus))
+
+def _generators(case):
+    for corpus, _ in _corpora_of(case):
+        _generator(_generator_name(case["name"], corpus), case["name"], corpus)
 
 def _bc_case(case):
     name = case["name"]
@@ -266,4 +286,34 @@ def bc_cases(name, cases):
     native.test_suite(
         name = name,
         tests = [":" + case["name"] for case in cases],
+    )
+
+def cpu_invariance(name, cases):
+    """Probes of the CPU-sensitive cases of every corpus under each CPU variant, and the manual test <name>.
+
+    Manual: the probes of past releases fetch their environments (several GB),
+    which `bazel test //...` must not; CI runs it by name.
+
+    Args:
+      name: the py_test comparing each probe with the pinned generator's output.
+      cases: CASES of bc/cases.bzl.
+    """
+    data = []
+    for case in [c for c in cases if c["name"] in CPU_SENSITIVE_CASES]:
+        for corpus, _ in _corpora_of(case):
+            pinned = _generator_name(case["name"], corpus)
+            data.append(":" + pinned)
+            for variant in CPU_VARIANTS:
+                _generator(pinned + "_cpu_" + variant, case["name"], corpus, cpu_variant = variant)
+                data.append(":%s_cpu_%s" % (pinned, variant))
+    native.py_test(
+        name = name,
+        size = "small",
+        srcs = ["cpu_invariance_test.py"],
+        data = data + ["cpu_variants.bzl"],
+        tags = ["manual"],
+        deps = [
+            ":pinning",
+            ":ulps",
+        ],
     )

@@ -1,7 +1,7 @@
 """Main of the generators (generate_<case>[_<release>], bc/defs.bzl): writes
 one case's golden files and manifest under the pinned configuration.
 
-    generate --case NAME --out DIR [--lock LOCK] [--release RELEASE]
+    generate --case NAME --out DIR [--lock LOCK] [--release RELEASE] [--cpu-variant VARIANT]
 
 It runs under today's torch or a past release's (bc/releases.bzl; what moved
 in torch's API is in bc/torch_api.py); what each kind produces is in
@@ -20,8 +20,9 @@ if __name__ == "__main__":
     # loads: re-execute under it first, with a past release's names for renamed pins.
     _parser = argparse.ArgumentParser(add_help=False)
     _parser.add_argument("--release")
-    _release = _parser.parse_known_args()[0].release
-    pinned.enter(pinned.environment(corpora.get(_release).renamed_pins if _release else None))
+    _parser.add_argument("--cpu-variant")
+    _early = _parser.parse_known_args()[0]
+    pinned.enter(pinned.environment(corpora.get(_early.release).renamed_pins if _early.release else None, _early.cpu_variant))
 
 from bc import warning_filters  # noqa: E402
 
@@ -87,6 +88,9 @@ def transcode_to_conv_v3(case, path, example):
 def generate(case, out_dir, producer, origin=ORIGIN):
     torch.manual_seed(pinned.seed_for(case.name))
     torch.set_num_threads(1)
+    # Float convolution through oneDNN depends on its ISA (torch 1.6.0: capped at SSE4.1 it computes
+    # other bits); ATen's own convolution goes through MKL's SGEMM, which the pins hold on any CPU.
+    torch.backends.mkldnn.enabled = False
     with engines.engine(pinned.ENGINE):
         kind = kinds.KINDS[case.kind]
         parts = kind.produce(case)
@@ -108,6 +112,11 @@ def main(argv):
     parser.add_argument("--out", required=True, help="directory laid out like serialized/")
     parser.add_argument("--lock", default=pinned.LOCK_PATH)
     parser.add_argument("--release", help="the past release (bc/releases.bzl) whose corpus this writes")
+    parser.add_argument(
+        "--cpu-variant",
+        choices=sorted(pinned.CPU_VARIANTS),
+        help="tell the libraries they run on another CPU (bc/pinned.py); a probe for //bc:cpu_invariance_test, never a corpus",
+    )
     args = parser.parse_args(argv)
 
     case = case_table.load_table()[args.case]
@@ -115,7 +124,7 @@ def main(argv):
     if corpus is not None and not corpus.holds(case):
         print("generate %s: torch %s cannot write it: %s" % (case.name, corpus.name, corpus.left_out[case.name]), file=sys.stderr)
         return 2
-    reasons, producer = pinned.check(args.lock, corpus)
+    reasons, producer = pinned.check(args.lock, corpus, args.cpu_variant)
     if reasons:
         print(
             "generate %s: refusing, the golden files would not be the pinned ones:\n  %s"

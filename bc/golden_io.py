@@ -2,11 +2,13 @@
 
 Loading policy:
   * tensors, sets and state dicts load with torch.load(weights_only=True), which
-    cannot run code. The only global added to its allowlist is torch.ScriptObject:
+    cannot run code. The only class added to its allowlist is torch.ScriptObject:
     quantized LSTM state dicts hold packed parameters as torch's own C++ script
     objects, rebuilt by their C++ __setstate__. A file an older release pickled
-    with the same classes under their older names loads. Under a torch older
-    than 2.5 (bisection only), the globals are checked against ALLOWED_GLOBALS
+    with the same classes under their older names loads: each name a corpus
+    holds is in one table, _GLOBALS, and nothing else is admitted. Under a
+    torch older than 2.6 (bisection only), whose loader cannot take a class
+    under another name, the globals are checked against ALLOWED_GLOBALS
     without running the pickle, then it loads.
   * TorchScript archives load with torch.jit.load.
   * torch.package files run packaged code by design; they are opened only after
@@ -34,39 +36,70 @@ class GoldenError(Exception):
     """A golden file problem; the message names each file and the remedy."""
 
 
-# The globals the weights-only parts of the corpora name (bc/formats.py lists
-# them), each allowed by today's weights-only loader or added to it:
-# torch.ScriptObject. tests/test_golden_io.py holds this to today's allowlist.
-ALLOWED_GLOBALS = frozenset(
-    [
-        "__builtin__.set",  # protocol 2's name of builtins.set
-        "collections.OrderedDict",
-        "torch.ByteStorage",
-        "torch.FloatStorage",
-        "torch.IntStorage",
-        "torch.LongStorage",
-        "torch.QInt8Storage",
-        "torch.QUInt8Storage",
-        "torch.ScriptObject",
-        "torch._C.ScriptObject",
-        "torch._utils._rebuild_qtensor",
-        "torch._utils._rebuild_tensor_v2",
-        "torch.float16",
-        "torch.per_tensor_affine",
-        "torch.qint8",
-    ]
-)
+# Every global the weights-only parts of the corpora name, spelled as their
+# pickles spell it (bc/formats.py's torch_save_globals lists them without
+# running anything), and the class to add to torch's weights-only allowlist
+# under that name; None where torch's own allowlist admits it (today's does;
+# tests/test_golden_io.py holds the table to it). One table, so that the names
+# checked without torch (ALLOWED_GLOBALS) and what torch's loader is given
+# (SAFE_GLOBALS) cannot drift apart. A name is here only while a corpus holds
+# it, and the same test loads every weights-only file of every corpus.
+_GLOBALS = {
+    "__builtin__.set": None,  # protocol 2's name of builtins.set; torch's loader maps it before looking it up
+    "collections.OrderedDict": None,
+    # The legacy storage classes, by which every release's torch.save names a tensor's storage type.
+    "torch.ByteStorage": None,
+    "torch.FloatStorage": None,
+    "torch.IntStorage": None,
+    "torch.LongStorage": None,
+    "torch.QInt8Storage": None,
+    "torch.QUInt8Storage": None,
+    "torch._utils._rebuild_qtensor": None,
+    "torch._utils._rebuild_tensor_v2": None,
+    "torch.float16": None,
+    "torch.per_tensor_affine": None,
+    "torch.qint8": None,
+    # Quantized LSTM's packed parameters (its state dict's only non-tensor):
+    # torch's own C++ script objects, rebuilt by their C++ __setstate__.
+    "torch.ScriptObject": torch.ScriptObject,  # its name in 1.13.1 and today
+    "torch._C.ScriptObject": torch.ScriptObject,  # the same class as 1.6.0 and 1.10.2 named it
+}
+ALLOWED_GLOBALS = frozenset(_GLOBALS)
+# (class, name) pairs: torch's loader looks a global up by the name the pickle
+# spells, so a class given alone would be admitted under today's name only.
+SAFE_GLOBALS = tuple((cls, name) for name, cls in _GLOBALS.items() if cls is not None)
+
+
+def _extensible_by_name():
+    """torch.serialization.safe_globals if it takes (class, "module.name") pairs (2.6 on); None otherwise.
+
+    2.5's takes classes only, each under its own name today (a pair there
+    fails inside torch.load), so it could not admit an older name.
+    """
+    allow = torch_api.extensible_weights_only()
+    if allow is None:
+        return None
+    from torch import _weights_only_unpickler  # here: torch before 1.13 has none, and needs none
+
+    # Asked of the loader's own lookup of what safe_globals added, not guessed from a version.
+    probe = (set, "quant_bc.probe")
+    try:
+        with allow([probe]):
+            named = _weights_only_unpickler._get_user_allowed_globals()
+    except (AttributeError, TypeError):
+        return None
+    return allow if named.get("quant_bc.probe") is set else None
 
 
 def _load_allowlisted(path):
-    allow = torch_api.extensible_weights_only()
+    allow = _extensible_by_name()
     if allow is not None:
-        # set: in torch's own allowlist from 2.6 on; 2.5's refuses it.
-        with allow([torch.ScriptObject, set]):
+        with allow(list(SAFE_GLOBALS)):
             return torch.load(path, weights_only=True)
     # An older torch (bisection runs under them), whose weights-only loader
-    # allows less or is missing: the same allowlist, checked on the pickles
-    # without running them, then torch's loader.
+    # allows less, cannot add a class under an older name, or is missing: the
+    # same allowlist, checked on the pickles without running them, then
+    # torch's loader.
     refused = sorted(formats.torch_save_globals(path) - ALLOWED_GLOBALS)
     if refused:
         raise pickle.UnpicklingError("Unsupported global: %s" % ", ".join(refused))

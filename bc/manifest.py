@@ -167,6 +167,38 @@ def write(path, manifest):
     write_atomically(path, manifest.dumps())
 
 
+# The producer's record of the CPU that wrote the files (bc/pinned.py): provenance,
+# not content. The pins make the bytes the same on every CPU, so two manifests
+# that differ only in it record the same files.
+WRITER_CPU = "cpu"
+
+
+def _body(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def written_on(path):
+    """The CPU record of the manifest at path; None if it has none or cannot be read."""
+    try:
+        producer = _body(path).get("producer", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    return producer.get(WRITER_CPU) if isinstance(producer, dict) else None
+
+
+def same_record(left, right):
+    """Whether two manifest files record the same files and provenance, whichever CPU wrote each."""
+    try:
+        bodies = [_body(left), _body(right)]
+    except (OSError, ValueError):
+        return False
+    for body in bodies:
+        if isinstance(body, dict) and isinstance(body.get("producer"), dict):
+            body["producer"].pop(WRITER_CPU, None)
+    return bodies[0] == bodies[1]
+
+
 def describe(golden_dir, case, origin, producer):
     """A manifest for the case's golden files as they are now in golden_dir."""
     files, held = {}, {}

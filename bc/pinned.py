@@ -4,9 +4,10 @@ Two regenerations, from checkouts at different paths on any x86-64 machine
 with AVX2 (the least fbgemm runs on), give the same bytes because every input
 of the numerics is fixed here:
   * engine fbgemm, the seed's generation engine, and one seed per case;
-  * one thread, so reductions run in one order;
+  * one thread, so reductions run in one order, and ATen's own float
+    convolution, not oneDNN's (bc/generate.py turns mkldnn off);
   * ATen, fbgemm, oneDNN and MKL held to the same instruction set on every
-    machine (ATen/fbgemm/oneDNN: AVX2; MKL: its vendor-neutral path);
+    machine (AVX2), whatever the CPU's vendor and model (CPU_INDEPENDENCE);
   * PYTHONHASHSEED=0, so pickled sets (get_attr targets) keep one order.
 The environment must be set before torch loads: enter() re-executes the
 process with it. check() then confirms that torch honoured it.
@@ -20,7 +21,7 @@ import platform
 import sys
 import zlib
 
-from bc import corpora
+from bc import case_table, corpora, cpu_record
 from third_party.pypi import lockfile
 
 ENGINE = "fbgemm"
@@ -29,18 +30,29 @@ ENVIRONMENT = {
     "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     "MKL_CBWR": "COMPATIBLE",
+    # MKL 2019.0.5 and 2020.0 (in torch 1.6.0, 1.10.2, 1.13.1) pick SGEMM's kernels by the CPU type
+    # they detect and ignore MKL_CBWR and MKL_ENABLE_INSTRUCTIONS for it; this is the type they read
+    # instead of the CPU's: 5, Intel AVX2. oneMKL 2024 (today's torch) ignores it. Measured in
+    # docs/reproducibility.md; //bc:cpu_invariance_test holds it.
+    "MKL_DEBUG_CPU_TYPE": "5",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "PYTHONHASHSEED": "0",
 }
 LOCK_PATH = corpora.TODAY_LOCK
 
+# The CPU variants that //bc:cpu_invariance_test generates under (bc/cpu_variants.bzl).
+_VARIANTS = case_table.read_constants(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpu_variants.bzl"))
+CPU_VARIANTS = _VARIANTS["CPU_VARIANTS"]
+CPU_CONTROL = _VARIANTS["CPU_CONTROL"]
+CPU_SENSITIVE_CASES = tuple(_VARIANTS["CPU_SENSITIVE_CASES"])
 
-def environment(renamed_pins=None):
-    """ENVIRONMENT, and each renamed pin's value under the name a release reads it by."""
-    pins = dict(ENVIRONMENT)
+
+def environment(renamed_pins=None, variant=None):
+    """ENVIRONMENT with a CPU variant's values, each renamed pin also under the name a release reads it by."""
+    pins = dict(ENVIRONMENT, **CPU_VARIANTS[variant]) if variant else dict(ENVIRONMENT)
     for name, old_name in (renamed_pins or {}).items():
-        pins[old_name] = ENVIRONMENT[name]
+        pins[old_name] = pins[name]
     return pins
 
 
@@ -105,11 +117,11 @@ def refusals(
     return reasons
 
 
-def check(lock_path=LOCK_PATH, corpus=None):
+def check(lock_path=LOCK_PATH, corpus=None, variant=None):
     """Refusal reasons for this process, and the producer record for manifests.
 
-    corpus: a past release's (bc/corpora.py); None for today's, whose record
-    stays as its manifests have it.
+    corpus: a past release's (bc/corpora.py); None for today's.
+    variant: a CPU_VARIANTS name, for //bc:cpu_invariance_test's probes only.
     """
     import torch
 
@@ -117,7 +129,7 @@ def check(lock_path=LOCK_PATH, corpus=None):
 
     renamed = dict(corpus.renamed_pins) if corpus else {}
     unhonoured = dict(corpus.unhonoured_pins) if corpus else {}
-    pins = environment(renamed)
+    pins = environment(renamed, variant)
     supported = engines.supported_engines()
     saturates = ENGINE in supported and engines.fbgemm_saturates()
     capability = torch_api.cpu_capability()
@@ -138,7 +150,10 @@ def check(lock_path=LOCK_PATH, corpus=None):
         "engine": ENGINE,
         "instruction_set": capability,
         "environment": dict(ENVIRONMENT),
+        "cpu": cpu_record.host_cpu(),
     }
+    if variant:
+        producer["cpu_variant"] = variant
     if corpus is not None:
         producer.update(
             release=corpus.name,

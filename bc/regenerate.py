@@ -31,7 +31,7 @@ import os
 import subprocess
 import sys
 
-from bc import case_table, case_writer, corpora, manifest
+from bc import case_table, case_writer, corpora, cpu_record, manifest, ulps
 
 GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
 
@@ -56,9 +56,15 @@ def differing(case, generated_root, golden_dir):
             found.append((name, "missing"))
         elif kind != "file":
             found.append((name, "is a " + kind))
-        elif not filecmp.cmp(committed, os.path.join(generated_dir, name), shallow=False):
+        elif not _same(name, committed, os.path.join(generated_dir, name)):
             found.append((name, "differs"))
     return found
+
+
+def _same(name, committed, generated):
+    if name.endswith(".json"):
+        return manifest.same_record(committed, generated)
+    return filecmp.cmp(committed, generated, shallow=False)
 
 
 def _not_regular(case, golden_dir):
@@ -127,14 +133,41 @@ def regenerate(cases, generated_root, golden_dir, force, report=print, table=Non
 
 
 def check(cases, generated_root, golden_dir, report=print):
-    """Reports every committed file that differs from the generated one; returns their count."""
-    count = 0
+    """Reports every committed file that differs from the generated one; returns their count.
+
+    A golden file that differs is measured (bc/ulps.py); when the files were
+    written on another CPU than this one, the first line says so.
+    """
+    found = [(case, name, why) for case in cases for name, why in differing(case, generated_root, golden_dir)]
+    if any(name.endswith(".pt") and why == "differs" for _, name, why in found):
+        cpus = _writing_cpus([case for case, _, _ in found], generated_root, golden_dir)
+        if cpus:
+            report(cpus)
+    for case, name, why in found:
+        line = "%s %s" % (why.upper(), os.path.join(golden_dir, name))
+        if why == "differs" and name.endswith(".pt"):
+            generated = os.path.join(generated_case(generated_root, case), name)
+            line += ": " + ulps.summary(ulps.distance(os.path.join(golden_dir, name), generated))
+        report(line)
+    report("%d file(s) differ from what the pinned configuration produces now" % len(found))
+    return len(found)
+
+
+def _writing_cpus(cases, generated_root, golden_dir):
+    """A line naming this CPU and the one that wrote the differing cases, if they are not the same; else None."""
+    here = None
+    there = {}
     for case in cases:
-        for name, why in differing(case, generated_root, golden_dir):
-            report("%s %s" % (why.upper(), os.path.join(golden_dir, name)))
-            count += 1
-    report("%d file(s) differ from what the pinned configuration produces now" % count)
-    return count
+        here = manifest.written_on(manifest.manifest_path(generated_case(generated_root, case), case.name))
+        there[case.name] = manifest.written_on(manifest.manifest_path(golden_dir, case.name))
+    others = sorted({cpu_record.describe_cpu(cpu) for cpu in there.values() if cpu != here})
+    if not others:
+        return None
+    return (
+        "this CPU, %s, is not the CPU that wrote these files (%s): the pins of bc/pinned.py should make the "
+        "bytes independent of the CPU, and here they are not. How far apart each file is follows; "
+        "docs/reproducibility.md says how to find the kernel." % (cpu_record.describe_cpu(here), "; ".join(others))
+    )
 
 
 def adopt(cases, golden_dir, origin, report=print, table=None):

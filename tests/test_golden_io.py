@@ -1,32 +1,141 @@
-"""The loading policy's allowlist (bc/golden_io.py), and its check under a torch without safe_globals."""
+"""The loading policy (bc/golden_io.py), applied for real to every corpus; and its check under an older torch.
 
-import glob
+This is //tests:golden_io_test, a plain py_test with no target_compatible_with:
+no flag skips it (--//bc:avx512_vnni, --//bc:qengine and --//bc:corpus select
+what //bc's case tests run; nothing here reads them). So every weights-only
+golden file of every corpus is loaded with today's policy in every run of
+//tests/..., also where a case test that reads it is SKIPPED (test_lstm on an
+AVX512-VNNI CPU, a case under another engine or corpus).
+"""
+
+import os
+import shutil
+import zipfile
 
 import pytest
 import torch
 from torch import _weights_only_unpickler
 
-from bc import formats, golden_io, torch_api
+from bc import case_table, corpora, formats, golden_io, kinds, manifest, torch_api
+from tests.golden_copies import adopt, verify_error
 
-WEIGHTS_ONLY_PARTS = ("input", "expected", "state_dict", "get_attr_targets")
+TABLE = case_table.load_table()
+CORPORA = corpora.load()
+WEIGHTS_ONLY = (kinds.TENSORS, kinds.STATE_DICT)  # the formats read by torch.load(weights_only=True)
 
 
-def test_the_allowlist_is_todays_weights_only_allowlist_and_torch_script_object():
+def _weights_only_files():
+    """(corpus, case, part) of every weights-only golden file of every corpus, as bc/kinds.py and the corpora say."""
+    return [
+        (corpus, case, part)
+        for corpus in CORPORA.values()
+        for case in TABLE
+        if corpus.holds(case)
+        for part in case.parts
+        if kinds.KINDS[case.kind].format_of(part) in WEIGHTS_ONLY
+    ]
+
+
+FILES = _weights_only_files()
+
+
+def _path(corpus, case, part):
+    return os.path.join(corpus.directory, case.golden_name(part))
+
+
+def test_every_corpus_has_weights_only_files_to_load():
+    assert {corpus.name for corpus, _, _ in FILES} == set(CORPORA)
+    assert len(FILES) > 150  # 194 when written: 20 cases today, 15, 17 and 18 in the past corpora
+
+
+@pytest.mark.parametrize("corpus, case, part", FILES, ids=[_path(*f) for f in FILES])
+def test_every_weights_only_golden_file_loads_with_todays_policy(corpus, case, part):
+    golden, refused = golden_io.GoldenSet(case, corpus.directory), None
+    try:
+        golden.load(part)
+    except golden_io.GoldenError as error:
+        refused = str(error)
+    if refused:
+        pytest.fail(refused, pytrace=False)  # names the file, and the global torch refused
+
+
+def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
+    held = {}
+    for corpus, case, part in FILES:
+        for name in formats.torch_save_globals(_path(corpus, case, part)):
+            held.setdefault(name, _path(corpus, case, part))
+    assert set(held) <= golden_io.ALLOWED_GLOBALS, {name: held[name] for name in set(held) - golden_io.ALLOWED_GLOBALS}
+    assert golden_io.ALLOWED_GLOBALS - set(held) == set(), "allowed, but no corpus holds them"
+
+
+def test_torch_is_given_a_class_exactly_where_its_own_allowlist_lacks_the_name():
     today = set(_weights_only_unpickler._get_allowed_globals())
-    named = {name.replace("__builtin__.", "builtins.") for name in golden_io.ALLOWED_GLOBALS}
-    assert named - today == {"torch.ScriptObject", "torch._C.ScriptObject"}
+    given = {name for _, name in golden_io.SAFE_GLOBALS}
+    # The loader maps protocol 2's __builtin__ to builtins before it looks a name up.
+    looked_up = {name.replace("__builtin__.", "builtins."): name for name in golden_io.ALLOWED_GLOBALS}
+    assert {looked_up[name] for name in set(looked_up) - today} == given
+    assert given == {"torch.ScriptObject", "torch._C.ScriptObject"}
 
 
-def test_every_corpus_names_only_allowlisted_globals():
-    paths = [p for p in glob.glob("serialized/**/*.pt", recursive=True) if p.split(".")[-2] in WEIGHTS_ONLY_PARTS]
-    assert len(paths) > 100  # every corpus, past releases' included
-    for path in paths:
-        assert formats.torch_save_globals(path) <= golden_io.ALLOWED_GLOBALS, path
+def _copy_past_case(corpus_name, case, golden_dir):
+    """A past corpus's files of the case (and manifest) copied into golden_dir; its GoldenSet there."""
+    source = CORPORA[corpus_name].directory
+    os.makedirs(os.path.join(golden_dir, manifest.MANIFEST_DIR), exist_ok=True)
+    for name in manifest.case_files(case):
+        shutil.copyfile(os.path.join(source, name), os.path.join(golden_dir, name))
+    return golden_io.GoldenSet(case, golden_dir)
+
+
+def _rename_global(path, old, new):
+    """Rewrites a zipfile torch.save's data.pkl so that its GLOBAL old names new (each b"module\\nname")."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            if name.endswith("/data.pkl"):
+                assert data.count(b"c%s\n" % old) == 1, name
+                data = data.replace(b"c%s\n" % old, b"c%s\n" % new)  # protocol 2: no frame lengths to mend
+            archive.writestr(name, data)
 
 
 @pytest.fixture
 def without_safe_globals(monkeypatch):
     monkeypatch.setattr(torch_api, "extensible_weights_only", lambda: None)
+
+
+@pytest.fixture
+def with_torch_2_5_safe_globals(monkeypatch):
+    """torch 2.5's lookup of the globals safe_globals added: classes only, each under its own name."""
+
+    def user_allowed_globals():
+        return {"%s.%s" % (f.__module__, f.__name__): f for f in _weights_only_unpickler._marked_safe_globals_set}
+
+    monkeypatch.setattr(_weights_only_unpickler, "_get_user_allowed_globals", user_allowed_globals)
+
+
+@pytest.mark.parametrize("loader", [None, "without_safe_globals", "with_torch_2_5_safe_globals"])
+@pytest.mark.parametrize("payload", ["os.system", "subprocess.call"])  # in a module torch blocks; not allowed
+def test_a_past_lstm_state_dict_naming_a_global_outside_the_allowlist_is_refused(tmp_path, request, loader, payload):
+    if loader:
+        request.getfixturevalue(loader)
+    golden = _copy_past_case("1.6.0", TABLE["test_lstm"], str(tmp_path / "serialized"))
+    path = golden.path("state_dict")
+    _rename_global(path, b"torch._C\nScriptObject", payload.replace(".", "\n").encode())
+    assert payload in formats.torch_save_globals(path)
+    adopt(golden)  # recorded in the manifest, so the digests pass and the loader speaks
+    message = verify_error(golden)
+    assert path in message
+    assert "unsafe: loading it would call code outside the weights-only allowlist" in message
+    assert payload in message
+
+
+def test_an_unmodified_copy_of_it_passes(tmp_path):
+    _copy_past_case("1.6.0", TABLE["test_lstm"], str(tmp_path / "serialized")).verify()
+
+
+def test_a_torch_that_cannot_add_a_class_under_an_older_name_checks_the_names_itself(with_torch_2_5_safe_globals):
+    loaded = golden_io.weights_only_load(_path(CORPORA["1.6.0"], TABLE["test_lstm"], "state_dict"))
+    assert [type(value) for value in loaded.values()] == [torch.ScriptObject]
 
 
 class Payload:
