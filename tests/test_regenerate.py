@@ -145,3 +145,27 @@ def test_main_rejects_an_unknown_case(monkeypatch, tmp_path, capsys):
     with pytest.raises(SystemExit):
         regenerate.main(["test_nope"])
     assert "no case named 'test_nope'" in capsys.readouterr().err
+
+
+def _record_cpu(directory, vendor):
+    path = manifest.manifest_path(directory, CASE.name)
+    with open(path, encoding="utf-8") as f:
+        body = json.load(f)
+    body["producer"]["cpu"] = {"vendor": vendor, "family": "6", "model": "106", "model_name": vendor, "flags": ["avx2"]}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(body, f)
+
+
+def test_check_names_the_other_cpu_first_and_ignores_it_in_manifests(generated, golden):
+    run(generated, golden)
+    _record_cpu(regenerate.generated_case(generated, CASE), "AuthenticAMD")
+    _record_cpu(golden, "GenuineIntel")
+    lines = []
+    assert regenerate.check([CASE], generated, golden, report=lines.append) == 0  # the CPU alone is no difference
+    with open(os.path.join(golden, CASE.golden_names()[0]), "wb") as f:
+        f.write(b"written on the other CPU")
+    lines = []
+    assert regenerate.check([CASE], generated, golden, report=lines.append) == 1
+    assert lines[0].startswith("this CPU, AuthenticAMD (AuthenticAMD, family 6, model 106; avx2), is not the CPU that wrote")
+    assert "GenuineIntel" in lines[0]
+    assert lines[1].startswith("DIFFERS ")
