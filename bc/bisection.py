@@ -7,28 +7,37 @@ one (--range narrows them), each under the CPython it has wheels for here
 (3.11 where it has, else 3.8). The end points are tried first, then the
 releases between are bisected: each is installed into a throwaway
 environment (hash-locked like every environment here: third_party/pypi/
-resolve.py, then install.py's pip install --require-hashes, from the shared
-wheel directory), the case's checks run on the corpus's files exactly as its
-test runs them but without the recorded differences (bc/bisect_probe.py), and
-the environment is removed. One line per release tried: release, pass, fail
-or skip (could not be installed or imported here), and the first problem;
-then `first failing: X (last passing: Y)`, or that the end points do not
-differ. Bisection assumes one change; --linear tries every release in order
-and reports a non-monotonic history (fail, pass, fail) when it sees one.
-Ctrl-C (or SIGTERM) removes the environment being built.
+environment.py, from the shared wheel directory), the case's checks run on
+the corpus's files exactly as its test runs them but without the recorded
+differences (probe_checks, in a process of that release), and the
+environment is removed. One line
+per release tried: release, pass, fail or skip (could not be installed or
+imported here), and the first problem; then `first failing: X (last passing:
+Y)`, or that the end points do not differ. Bisection assumes one change;
+--linear tries every release in order and reports a non-monotonic history
+(fail, pass, fail) when it sees one.
+
+The checks run with no network and a private /tmp (user, network and mount
+namespaces, by unshare); where that is impossible, a case whose files hold
+code (a torch.package) is refused. Ctrl-C, SIGTERM or SIGHUP stops every
+process bisect started (pip under its wrapper too) and removes everything
+they wrote outside the shared wheel directory.
 """
 
 import argparse
+import contextlib
+import ctypes
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 
-from bc import case_table, corpora, pinned
+from bc import case_table, corpora, kinds, pinned
+from third_party.pypi import environment, resolve, wheels
+from third_party.python import interpreters
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 # What some releases import without declaring it: torch 1.10's torch_version.py
@@ -36,13 +45,6 @@ PASS, FAIL, SKIP = "pass", "fail", "skip"
 UNDECLARED = "setuptools<60"
 # The interpreters PyPI has torch wheels for here, preferred first.
 PYTHONS = ("3.11", "3.8")
-
-
-def version_key(version):
-    """(1, 13, 1) for "1.13.1"; None for a pre-release or a local build (2.13.0+cpu)."""
-    if not re.fullmatch(r"\d+(\.\d+)*", version):
-        return None
-    return tuple(int(part) for part in version.split("."))
 
 
 def plan(available, low, high):
@@ -54,10 +56,10 @@ def plan(available, low, high):
     chosen = {}
     for python in reversed(PYTHONS):  # the preferred interpreter is written last and wins
         for release in available.get(python, ()):
-            key = version_key(release)
-            if key is not None and version_key(low) <= key <= version_key(high):
+            key = resolve.release_key(release)
+            if key is not None and resolve.release_key(low) <= key <= resolve.release_key(high):
                 chosen[release] = python
-    return sorted(chosen.items(), key=lambda item: version_key(item[0]))
+    return sorted(chosen.items(), key=lambda item: resolve.release_key(item[0]))
 
 
 class Outcome:
@@ -69,7 +71,7 @@ class Outcome:
 
     def history(self):
         """The results seen, in version order: "1.13.1 pass, 2.0.0 fail, ...\""""
-        ordered = sorted(self.tried, key=lambda row: version_key(row[0]))
+        ordered = sorted(self.tried, key=lambda row: resolve.release_key(row[0]))
         return ", ".join("%s %s" % (release, result) for release, result, _ in ordered)
 
     def conclusion(self):
@@ -160,70 +162,227 @@ def bisect(releases, judge, linear=False, announce=lambda release, left: None):
     return Outcome(tried, first_failing=releases[high], last_passing=releases[low], undecided=undecided)
 
 
+class BisectError(Exception):
+    """A request bisect refuses; str() is one line naming the problem and the remedy."""
+
+
+EXAMPLE_RANGE = "--range 1.9.1..1.11.0"
+
+
+def parse_range(text):
+    """(A, B) of --range A..B, two releases, the older first."""
+    ends = text.split("..")
+    if len(ends) != 2:
+        raise BisectError("--range %s is not A..B; give two torch releases, e.g. %s" % (text, EXAMPLE_RANGE))
+    for end in ends:
+        if resolve.release_key(end) is None:
+            raise BisectError("--range %s: %r is not a torch release; give two, e.g. %s" % (text, end, EXAMPLE_RANGE))
+    low, high = ends
+    if resolve.release_key(low) > resolve.release_key(high):
+        raise BisectError(
+            "--range %s: the range is backwards; give the older release first: --range %s..%s" % (text, high, low))
+    return low, high
+
+
+def engine_for(case, engine):
+    """The engine to judge under: the one asked for, which the case must run under, or the case's first."""
+    if engine is None:
+        return case.engines[0] if case.engines else None
+    if case.engine_independent:
+        raise BisectError(
+            "%s is engine-independent (it runs once, under no engine of its own); leave out --engine" % case.name)
+    if engine not in case.engines:
+        raise BisectError(
+            "%s runs under %s, not %s; give one of those to --engine" % (case.name, ", ".join(case.engines), engine))
+    return engine
+
+
 # Everything below touches the machine: pip, environments, processes.
 
+# The signals that end a run: a terminal's Ctrl-C, a scheduler's or `timeout`'s SIGTERM, a closed terminal.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_CHILD_SUBREAPER = 36
 
-def available_releases(python):
-    """torch releases PyPI has a wheel of for this interpreter (`pip index versions`)."""
-    listed = subprocess.run(
-        [python, "-m", "pip", "index", "versions", "torch", "--disable-pip-version-check"],
-        capture_output=True, text=True,
-    )
-    match = re.search(r"Available versions: (.*)", listed.stdout)
-    return [v.strip() for v in match.group(1).split(",")] if match else []
+
+def _interrupt(signum, frame):
+    # The first signal unwinds; a second one must not cut the cleanup short.
+    for each in SIGNALS:
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def interruptible():
+    """Turns SIGINT, SIGTERM and SIGHUP into one KeyboardInterrupt, and makes this process the parent of what its
+    children leave behind, so that run() can stop and wait for everything bisect started."""
+    for each in SIGNALS:
+        signal.signal(each, _interrupt)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def run(command, **kwargs):
+    """subprocess.run for a child that must not outlive an interrupt.
+
+    The child, and whatever it starts (pip under a wrapper), make a process
+    group of their own: a terminal's Ctrl-C reaches this process only, and an
+    interrupt kills the whole group, then every process still descending from
+    this one, and waits until each has ended, so that nothing writes into an
+    environment after it is removed.
+    """
+    child = None
+    try:
+        child = subprocess.Popen(command, start_new_session=True, **kwargs)
+        stdout, stderr = child.communicate()
+    except BaseException:
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            _end_descendants()
+        raise
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+
+
+def _end_descendants():
+    # Whatever left the group (a setsid) becomes a child of this process when
+    # its parent dies (interruptible), and is killed and waited for in turn.
+    while True:
+        for pid in _children():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _children():
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])  # the fields after the command's name
+        except (OSError, IndexError, ValueError):
+            continue  # not a process, or one that just ended
+        if parent == os.getpid():
+            yield int(entry)
+
+
+# Run by sh in new user, network and mount namespaces: an empty /tmp and /dev/shm
+# of its own, in which the paths given before "--" (those it needs that lie
+# under the host's /tmp, reached through a descriptor opened before) are shown
+# again read-only; then the command after "--".
+_CONFINE = r"""set -e
+exec 3</tmp
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+while [ "$1" != -- ]; do
+  mkdir -p "$1"
+  mount --no-canonicalize --bind "/proc/self/fd/3/${1#/tmp/}" "$1"
+  mount --no-canonicalize -o remount,bind,ro "$1"
+  shift
+done
+shift
+exec 3<&-
+exec "$@"
+"""
+
+
+def confined(command, needs):
+    """command with no network (only a loopback of its own) and a private, empty /tmp and /dev/shm.
+
+    needs: the directories it reads; those under /tmp stay visible, read-only.
+    """
+    shown = []
+    for path in sorted({os.path.realpath(path) for path in needs if os.path.isdir(path)}):
+        if path.startswith("/tmp/") and not any(path.startswith(parent + "/") for parent in shown):
+            shown.append(path)
+    return ["unshare", "--user", "--map-root-user", "--net", "--mount", "--", "sh", "-c", _CONFINE, "confine",
+            *shown, "--", *command]
+
+
+def confinement_problem():
+    """Why commands cannot be confined here (no unshare, no user namespaces), or None."""
+    try:
+        tried = subprocess.run(confined(["true"], []), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as error:
+        return "unshare cannot run: %s" % error.strerror
+    if tried.returncode != 0:
+        return (tried.stderr.strip().splitlines() or ["exit %d" % tried.returncode])[-1]
+    return None
+
+
+def runs_packaged_code(case):
+    """True if the case's files hold code that its checks run (a torch.package)."""
+    return kinds.PACKAGE in dict(kinds.KINDS[case.kind].parts).values()
+
+
+def confinement(case):
+    """True if the checks run confined; False where they cannot be, for a case whose files hold no code (and it
+    says so); BisectError for a case whose files hold code."""
+    unconfinable = confinement_problem()
+    if unconfinable is None:
+        return True
+    if runs_packaged_code(case):
+        raise BisectError(
+            "%s runs the code its torch.package holds, and the checks cannot be confined here (%s), so bisect will "
+            "not run it on the host. Remedy: allow user namespaces (sysctl user.max_user_namespaces=10000; on Debian "
+            "also kernel.unprivileged_userns_clone=1)" % (case.name, unconfinable))
+    print("note: the checks run on the host, unconfined (%s); %s holds no code" % (unconfinable, case.name), flush=True)
+    return False
 
 
 class Environments:
-    """Throwaway environments, one at a time, each removed after use (and on Ctrl-C)."""
+    """Throwaway environments, one at a time, each removed after use (and on an interrupt), in scratch."""
 
-    def __init__(self, workspace, wheels, report, today):
-        self.workspace, self.wheels, self.report, self.today = workspace, wheels, report, today
-        self.interpreters = {}
-
-    def interpreter(self, version):
-        from third_party.pypi import resolve
-
-        if version not in self.interpreters:
-            self.interpreters[version] = resolve.interpreter(version)
-        return self.interpreters[version]
+    def __init__(self, workspace, wheels, scratch, interpreters_found, report, today, confine):
+        self.workspace, self.wheels, self.scratch, self.report, self.today = workspace, wheels, scratch, report, today
+        self.interpreters, self.confine = interpreters_found, confine
+        # pip's own temporary files (a 750 MB unpacked wheel) go where the environments go.
+        self.tmp = os.path.join(scratch, "tmp")
+        os.makedirs(self.tmp, exist_ok=True)
 
     def judge(self, release, python, case, corpus, engine):
-        from third_party.pypi import resolve
-
         if release == self.today and python == "%d.%d" % sys.version_info[:2]:
             # Today's locked torch is the one this binary runs under (@pypi): no install.
             self.report("  torch %s is today's lock, which this binary runs under" % release)
-            return probe(sys.executable, [self.workspace] + sys.path, self.workspace, case, corpus, engine)
-        scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-torch-%s-" % release)
+            return self.probe(sys.executable, [self.workspace] + sys.path, case, corpus, engine)
+        target = tempfile.mkdtemp(prefix="torch-%s-" % release, dir=self.scratch)
         try:
-            interpreter = self.interpreter(python)
-            self.report("  downloading torch %s and what it needs for CPython %s into %s" % (release, python, self.wheels))
-            # Downloaded once, each file checked against the digest PyPI publishes for it; then
-            # resolved again from those files alone, to pin each to its sha256.
-            subprocess.run(
-                [interpreter, "-m", "pip", "download", "--quiet", "--quiet", "--disable-pip-version-check",
-                 "--only-binary=:all:", "--dest", self.wheels, "torch==%s" % release, UNDECLARED],
-                check=True,
+            interpreter = self.interpreters[python]
+            built = run(
+                [interpreter, "-m", "third_party.pypi.environment", "--wheels", self.wheels, "--target", target,
+                 "torch==%s" % release, UNDECLARED],
+                cwd=self.workspace, stderr=subprocess.PIPE, text=True,
+                env=dict(os.environ, PYTHONPATH=self.workspace, TMPDIR=self.tmp),
             )
-            requirements = os.path.join(scratch, "requirements.in")
-            with open(requirements, "w", encoding="utf-8") as f:
-                f.write("torch==%s\n%s\n" % (release, UNDECLARED))
-            report = resolve.resolve(interpreter, requirements, "--no-index", "--find-links", self.wheels)
-            lock = os.path.join(scratch, "requirements_lock.txt")
-            with open(lock, "w", encoding="utf-8") as f:
-                f.write(resolve.lock_text(report, ""))
-            site_packages = os.path.join(scratch, "site-packages")
-            self.report("  installing torch %s for CPython %s into %s" % (release, python, site_packages))
-            subprocess.run(
-                [interpreter, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from third_party.pypi import install; "
-                 "install.pip_install(*sys.argv[2:])", self.workspace, lock, site_packages, self.wheels],
-                check=True, cwd=self.workspace,
-            )
-            return probe(interpreter, [self.workspace, site_packages], self.workspace, case, corpus, engine)
-        except (subprocess.CalledProcessError, LookupError, ValueError) as error:
-            return SKIP, "could not install torch %s here: %s" % (release, error)
+            if built.returncode != 0:
+                return SKIP, "could not install torch %s here: %s" % (release, resolve.pip_said(built.stderr))
+            site_packages = os.path.join(target, environment.SITE_PACKAGES)
+            return self.probe(interpreter, [self.workspace, site_packages], case, corpus, engine)
         finally:
-            _remove(scratch, self.report)
+            _remove(target, self.report)
+
+    def probe(self, interpreter, path, case, corpus, engine):
+        """(PASS | FAIL | SKIP, first problem line) of probe_checks under that interpreter and path."""
+        command = [interpreter, "-sSB", "-m", "bc.bisection", PROBE, case.name, corpus.name] + ([engine] if engine else [])
+        if self.confine:
+            prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
+            command = confined(command, [self.workspace, prefix, *path])
+        result = run(
+            command, cwd=self.workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # The test's environment: no pins, the host's CPU as it is; /tmp is the private one.
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(path), TMPDIR="/tmp"),
+        )
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        if result.returncode != 0 or not lines:
+            last = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
+            return SKIP, "could not run the checks under it: %s" % last
+        problems = json.loads(lines[-1])["problems"]
+        if not problems:
+            return PASS, ""
+        detail = [line.strip() for line in problems[0].splitlines()[1:] if line.strip()]
+        return FAIL, (detail[0] if detail else problems[0].splitlines()[0])[:160]
 
 
 def _remove(directory, report):
@@ -231,26 +390,6 @@ def _remove(directory, report):
     shutil.rmtree(directory, onerror=lambda function, path, info: failures.append("%s: %s" % (path, info[1])))
     if failures or os.path.exists(directory):
         report("  could not remove %s (%d errors, first: %s); remove it by hand" % (directory, len(failures), failures[:1]))
-
-
-def probe(interpreter, path, workspace, case, corpus, engine):
-    """(PASS | FAIL | SKIP, first problem line) of bc/bisect_probe.py under that interpreter and path."""
-    command = [interpreter, "-sSB", "-m", "bc.bisect_probe", case.name, corpus.name]
-    result = subprocess.run(
-        command + ([engine] if engine else []),
-        cwd=workspace, capture_output=True, text=True,
-        # The test's environment: no pins, the host's CPU as it is.
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(path)),
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or not lines:
-        last = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
-        return SKIP, "could not run the checks under it: %s" % last
-    problems = json.loads(lines[-1])["problems"]
-    if not problems:
-        return PASS, ""
-    detail = [line.strip() for line in problems[0].splitlines()[1:] if line.strip()]
-    return FAIL, (detail[0] if detail else problems[0].splitlines()[0])[:160]
 
 
 def main(argv):
@@ -265,30 +404,42 @@ def main(argv):
 
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
-        parser.error("run it with `bazel run //bc:bisect -- ...`: it reads the corpus in the source tree")
+        raise BisectError("it reads the corpus in the source tree: run it with `bazel run //bc:bisect -- ...`")
     try:
         case = case_table.load_table()[args.case]
-        corpus = corpora.get(args.corpus)
     except case_table.TableError as error:
-        parser.error(str(error))
-    if corpus.is_today or not corpus.holds(case):
-        parser.error("--corpus must be a past release that holds %s" % case.name)
-    engine = args.engine or (case.engines[0] if case.engines else None)
-    if engine and engine not in case.engines:
-        parser.error("%s runs under %s, not %s" % (case.name, ", ".join(case.engines), engine))
+        raise BisectError(str(error))
+    holding = {name: corpus for name, corpus in corpora.load().items() if not corpus.is_today and corpus.holds(case)}
+    if args.corpus not in holding:
+        raise BisectError("--corpus %s: give a past release whose corpus holds %s: %s"
+                          % (args.corpus, case.name, ", ".join(holding) or "none does"))
+    corpus = holding[args.corpus]
+    engine = engine_for(case, args.engine)
     today = pinned.locked_version("torch", os.path.join(workspace, pinned.LOCK_PATH)).split("+")[0]
-    low, high = args.range.split("..") if args.range else (corpus.name, today)
+    low, high = parse_range(args.range) if args.range else (corpus.name, today)
 
-    environments = Environments(workspace, _wheels(), lambda line: print(line, flush=True), today)
-    available = {}
+    confine = confinement(case)
+
+    found = {}
     for python in PYTHONS:
         try:
-            available[python] = available_releases(environments.interpreter(python))
-        except LookupError as error:
-            print("note: %s; releases only it has wheels for are left out" % error)
+            found[python] = interpreters.find(python).executable
+        except interpreters.InterpreterError as error:
+            if interpreters.override(python):
+                raise BisectError(str(error))  # a wrong setting is refused, as everywhere
+            print("note: %s; releases only it has wheels for are left out" % error, flush=True)
+    available = {}
+    for python, interpreter in found.items():
+        try:
+            available[python] = resolve.releases(interpreter, "torch")
+        except resolve.PipError as error:
+            raise BisectError(
+                "pip cannot list torch's releases for CPython %s: %s. Remedy: make the index reachable, or fix "
+                "pip's configuration (`pip config list`, PIP_INDEX_URL)" % (python, error))
     releases = plan(available, low, high)
     if len(releases) < 2:
-        parser.error("fewer than two torch releases from %s to %s on PyPI for %s" % (low, high, ", ".join(available)))
+        raise BisectError("fewer than two torch releases from %s to %s on the index for CPython %s; widen --range"
+                          % (low, high, ", ".join(available) or "none"))
     pythons = dict(releases)
     print("bisecting %s on the %s corpus under engine %s: %d releases from %s to %s"
           % (case.name, corpus.name, engine or "-", len(releases), releases[0][0], releases[-1][0]), flush=True)
@@ -299,32 +450,61 @@ def main(argv):
         print("[%d] torch %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
               flush=True)
 
-    def judge(release):
-        result, problem = environments.judge(release, pythons[release], case, corpus, engine)
-        print("%-8s %-4s %s" % (release, result, problem), flush=True)
-        return result, problem
+    scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
+    try:
+        environments = Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True),
+                                    today, confine)
 
-    outcome = bisect([release for release, _ in releases], judge, linear=args.linear, announce=announce)
+        def judge(release):
+            result, problem = environments.judge(release, pythons[release], case, corpus, engine)
+            print("%-8s %-4s %s" % (release, result, problem), flush=True)
+            return result, problem
+
+        outcome = bisect([release for release, _ in releases], judge, linear=args.linear, announce=announce)
+    finally:
+        _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
     print(outcome.conclusion())
     return 0 if outcome.first_failing or outcome.same_ends else 1
 
 
-def _wheels():
-    environ = os.environ
-    return environ.get("QUANT_BC_WHEELS") or os.path.join(
-        environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME", "/tmp"), ".cache"), "quant-bc", "wheels"
-    )
+# The first argument that makes this module the probe, in a process of the release being judged.
+PROBE = "--probe-checks"
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+def probe_checks(case_name, corpus_name, engine=None):
+    """Prints {"torch": version, "problems": [...]} for one case on one corpus under the torch this process runs.
+
+    Exactly the checks the case's test runs (golden_io.GoldenSet.verify, then
+    checks.check_under), judged without the recorded differences: bisection
+    asks what each release does with the files themselves. A problem of the
+    files (a digest, a refused pickle) is one problem like any other.
+    """
+    from bc import warning_filters
+
+    warning_filters.silence()
+    import torch
+
+    from bc import checks, golden_io
+
+    case = case_table.load_table()[case_name]
+    golden = golden_io.GoldenSet(case, corpora.directory(corpus_name))
+    try:
+        golden.verify()
+    except golden_io.GoldenError as error:
+        problems = [str(error)]
+    else:
+        problems = checks.check_under(case, golden, engine)
+    print(json.dumps({"torch": torch.__version__, "problems": problems}))
 
 
-if __name__ == "__main__":
-    # SIGTERM too unwinds, removing the environment being built.
-    signal.signal(signal.SIGTERM, _interrupt)
+if __name__ == "__main__" and sys.argv[1:2] == [PROBE]:
+    probe_checks(*sys.argv[2:])
+elif __name__ == "__main__":
+    interruptible()
     try:
         sys.exit(main(sys.argv[1:]))
+    except BisectError as error:
+        sys.exit("bisect: %s" % error)
     except KeyboardInterrupt:
-        print("interrupted; the environment being built was removed", file=sys.stderr)
+        print("bisect: interrupted; every process it started has ended, and what they wrote was removed", file=sys.stderr)
         sys.exit(130)

@@ -18,9 +18,15 @@ from bc import warning_filters
 
 warning_filters.silence()
 
-from absl.testing import absltest, parameterized  # noqa: E402
+from absl.testing import absltest  # noqa: E402
 
 from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
+
+# unittest leaves the frames of a module that defines __unittest out of the
+# tracebacks it prints (its own and absltest's do the same): a failure reads as
+# its message alone, the block README shows. An exception raised further in
+# (checks, loaders) still shows its frames from there on.
+__unittest = True
 
 CASE = case_table.load_entry(os.environ["BC_CASE"])
 ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
@@ -39,7 +45,7 @@ def _methods():
     ]
 
 
-class CaseTest(parameterized.TestCase):
+class CaseTest(absltest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -54,7 +60,7 @@ class CaseTest(parameterized.TestCase):
         cls.golden = {}
 
     def golden_of(self, corpus):
-        """The corpus's files of the case, verified once (a failure fails each of its methods)."""
+        """The corpus's files of the case, verified once; or the GoldenError that refused them, for each method."""
         if corpus not in self.golden:
             directory = corpora.directory(corpus)
             golden = golden_io.GoldenSet(CASE, directory, root=os.path.join(SOURCE_TREE, directory))
@@ -63,12 +69,9 @@ class CaseTest(parameterized.TestCase):
             except golden_io.GoldenError as error:
                 golden = error
             self.golden[corpus] = golden
-        if isinstance(self.golden[corpus], Exception):
-            raise self.golden[corpus]
         return self.golden[corpus]
 
-    @parameterized.named_parameters(("_" + suffix, corpus, engine) for suffix, corpus, engine in _methods())
-    def test(self, corpus, engine):
+    def check(self, corpus, engine):
         if engine and engine not in engines.supported_engines():
             reason = "engine %s is not supported by this torch build (supported: %s)" % (
                 engine,
@@ -76,20 +79,21 @@ class CaseTest(parameterized.TestCase):
             )
             print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpora.identifier(corpus), engine, reason), file=sys.stderr)
             self.skipTest(reason)
-        problems = checks.check_under(CASE, self.golden_of(corpus), engine, corpus)
+        golden = self.golden_of(corpus)
+        if isinstance(golden, golden_io.GoldenError):
+            self.fail(checks.refusal(CASE, corpus, engine, golden))
+        problems = checks.check_under(CASE, golden, engine, corpus)
         if problems:
-            self.fail(
-                "%s, corpus %s, under engine %s: %d problem%s (host: %s)\n%s"
-                % (
-                    CASE.name,
-                    corpus,
-                    engine or checks.ENGINE_INDEPENDENT,
-                    len(problems),
-                    "" if len(problems) == 1 else "s",
-                    engines.host_description(),
-                    "\n".join(problems),
-                )
-            )
+            self.fail(checks.failure(CASE, corpus, engine, problems))
+
+
+def _test_method(corpus, engine):
+    # Made here rather than by absl's parameterized, whose wrapper's frame unittest would print as a traceback.
+    return lambda self: self.check(corpus, engine)
+
+
+for _suffix, _corpus, _engine in _methods():
+    setattr(CaseTest, "test_" + _suffix, _test_method(_corpus, _engine))
 
 
 def exit_without_teardown(code):

@@ -22,7 +22,7 @@ Fields of a case:
                         (see --//bc:avx512_vnni)
   conv_version          the ConvPackedParams serialization version every
                         TorchScript archive of the case promises by its name
-                        (_v2, _v3); //serialized:corpus_test holds it to that
+                        (_v2, _v3); //serialized:consistency_test holds it to that
   differences           what today's torch does differently with a past
                         release's files (bc/releases.bzl), each recorded as
                         observed: corpus, engines ([] = every one), loader,

@@ -98,6 +98,32 @@ def check(case, golden, engine, corpus=None):
     return _run_steps(case, golden, engine, kinds.KINDS[case.kind].steps(case, golden), corpus)
 
 
+def _heading(case, corpus, engine):
+    return "%s, corpus %s, under engine %s" % (case.name, corpus, engine or ENGINE_INDEPENDENT)
+
+
+def failure(case, corpus, engine, problems):
+    """What a case test fails with: one block, a first line naming case, corpus and engine, then each problem."""
+    return "%s: %d problem%s (host: %s)\n%s" % (
+        _heading(case, corpus, engine),
+        len(problems),
+        "" if len(problems) == 1 else "s",
+        engines.host_description(),
+        "\n".join(problems),
+    )
+
+
+def refusal(case, corpus, engine, error):
+    """failure() for a corpus whose files were refused before any check ran (golden_io.GoldenError).
+
+    The error names the files, the problem and the remedy; its leading
+    "<case>: " gives way to the heading, which adds corpus and engine.
+    """
+    message = str(error)
+    own = case.name + ": "
+    return "%s: %s" % (_heading(case, corpus, engine), message[len(own) :] if message.startswith(own) else message)
+
+
 def check_under(case, golden, engine=None, corpus=None):
     """check() with the engine selected; engine None for an engine-independent case."""
     with engines.engine(engine) if engine else contextlib.nullcontext():

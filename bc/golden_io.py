@@ -91,6 +91,11 @@ def _extensible_by_name():
     return allow if named.get("quant_bc.probe") is set else None
 
 
+def refused_globals(path):
+    """The globals a torch.save file's pickles name outside ALLOWED_GLOBALS, sorted; none of it is run."""
+    return sorted(formats.torch_save_globals(path) - ALLOWED_GLOBALS)
+
+
 def _load_allowlisted(path):
     allow = _extensible_by_name()
     if allow is not None:
@@ -100,7 +105,7 @@ def _load_allowlisted(path):
     # allows less, cannot add a class under an older name, or is missing: the
     # same allowlist, checked on the pickles without running them, then
     # torch's loader.
-    refused = sorted(formats.torch_save_globals(path) - ALLOWED_GLOBALS)
+    refused = refused_globals(path)
     if refused:
         raise pickle.UnpicklingError("Unsupported global: %s" % ", ".join(refused))
     return torch_api.load_unchecked(path)

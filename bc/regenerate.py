@@ -15,7 +15,11 @@ case.
             pinned configuration produces now; exit 1 if any does
   --adopt   write nothing but manifests: record the digests of the files
             present in serialized/ (e.g. copied from PyTorch's
-            test/quantization/serialized), with --origin saying where from
+            test/quantization/serialized), with --origin saying where from;
+            a case with a file its test would refuse before any check
+            (empty, truncated, not a torch file, over the size cap, a pickle
+            naming code outside the loading policy) is refused, nothing
+            recorded
   --release the corpus of a past release (bc/releases.bzl), serialized/<release>/
 
 The generators of the named cases (generate_<case>, generate_<case>_<release>)
@@ -31,7 +35,7 @@ import os
 import subprocess
 import sys
 
-from bc import case_table, case_writer, corpora, cpu_record, manifest, ulps
+from bc import case_table, case_writer, corpora, cpu_record, formats, kinds, manifest, ulps, warning_filters
 
 GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
 
@@ -171,7 +175,13 @@ def _writing_cpus(cases, generated_root, golden_dir):
 
 
 def adopt(cases, golden_dir, origin, report=print, table=None):
-    """Records the digests of the files present; returns the number of refused cases."""
+    """Records the digests of the files present; returns the number of refused cases.
+
+    A case with a file that its test would refuse before checking anything
+    is refused whole. A sound file that today's torch no longer loads, or
+    computes differently from, is recorded: that is how an old file enters,
+    and the test then reports the difference.
+    """
     case_writer.recover(golden_dir, table or case_table.load_table(), report)
     refused = 0
     for case in cases:
@@ -184,11 +194,54 @@ def adopt(cases, golden_dir, origin, report=print, table=None):
         if not record.files:
             report("%s: no files in %s, no manifest written" % (case.name, golden_dir))
             continue
+        present = [part for part in case.parts if case.golden_name(part) in record.files]
+        unsound = [problem for problem in (_adoption_problem(case, golden_dir, part) for part in present) if problem]
+        if unsound:
+            report(
+                "REFUSED %s: not adopted, nothing recorded; its test would refuse these files before any check:\n  %s\n"
+                "Replace them with sound files from a source you trust (or restore them from version control), "
+                "then run the command again." % (case.name, "\n  ".join(unsound))
+            )
+            refused += 1
+            continue
         path = manifest.manifest_path(golden_dir, case.name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         manifest.write(path, record)
         report("%s: adopted %d file(s) (%s)" % (case.name, len(record.files), origin))
     return refused
+
+
+def _adoption_problem(case, golden_dir, part):
+    """Why a golden file would be refused before any check ran, found without running any of it; or None.
+
+    What GoldenSet.verify refuses besides a digest (the container, zip members
+    over the size cap, and for a part that loads weights-only a global outside
+    the allowlist: named here from the pickles, where the test leaves the
+    refusal to torch's loader), and a format bc/formats.py cannot read, which
+    //serialized:consistency_test refuses.
+    """
+    # Imported here: golden_io imports torch, a second or more of every regenerate (and of each of
+    # tests/test_hostile_inputs.py's concurrent writers) that only adoption needs.
+    warning_filters.silence()
+    from bc import golden_io
+
+    path = os.path.join(golden_dir, case.golden_name(part))
+    problem = golden_io.format_problem(path)
+    if problem is None:
+        try:
+            formats.describe(path)
+            if kinds.KINDS[case.kind].format_of(part) not in (kinds.SCRIPT, kinds.PACKAGE):
+                outside = golden_io.refused_globals(path)
+                if outside:
+                    problem = (
+                        "unsafe: loading it would call code outside the weights-only allowlist (%s); refused "
+                        "without running it" % ", ".join(outside)
+                    )
+        except formats.FormatError as error:
+            problem = str(error)
+        except Exception as error:  # noqa: BLE001 - a damaged pickle fails in many ways, as in golden_io's loader
+            problem = "truncated or corrupt (%s: %s)" % (type(error).__name__, error)
+    return "%s: %s" % (path, problem) if problem else None
 
 
 def main(argv):

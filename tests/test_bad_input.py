@@ -2,7 +2,7 @@
 
 Each test copies one case's committed golden files into a temporary
 serialized/ directory, breaks them there, and checks what the test harness
-(GoldenSet.verify and the checks) says about it.
+(GoldenSet.verify, the checks, and the failure a case test reports) says about it.
 """
 
 import os
@@ -194,3 +194,20 @@ def test_wrong_shape_in_expected_is_said_plainly(corpus):
         problems = checks.check(case, golden, "fbgemm")
     assert "output vs %s[0]: shape differs" % golden.path("expected") in problems[0]
     assert "torch.float32 (4, 4, 7)" in problems[0] and "torch.float32 (2, 4, 7)" in problems[0]
+
+
+def test_a_refused_golden_file_reads_as_one_block_naming_case_corpus_engine_file_and_remedy(corpus):
+    case, golden = corpus("test_linear")
+    with open(golden.path("input"), "wb"):
+        pass
+    adopt(golden)
+    with pytest.raises(golden_io.GoldenError) as error:
+        golden.verify()
+    assert checks.refusal(case, "1.6.0", "fbgemm", error.value) == (
+        "test_linear, corpus 1.6.0, under engine fbgemm: unreadable golden files:\n"
+        "  %s: empty file (0 bytes)\n"
+        "Restore them with:  bazel run //bc:regenerate -- test_linear  (after deleting them), or from version control."
+        % golden.path("input")
+    )
+    failed = checks.failure(case, "1.6.0", "fbgemm", ["case test_linear, engine fbgemm, loader eager, file F:"])
+    assert failed.startswith("test_linear, corpus 1.6.0, under engine fbgemm: 1 problem (host: ")

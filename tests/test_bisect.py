@@ -1,7 +1,20 @@
-"""The release bisection's logic (bc/bisection.py), without installing any torch."""
+"""The release bisection (bc/bisection.py) without installing any torch: its logic, what it refuses,
+and what an interrupt leaves."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
 
 from bc import bisection as bisect
+from bc import case_table
 from bc.bisection import FAIL, PASS, SKIP
+from third_party.python import interpreters
+
+TABLE = case_table.load_table()
 
 AVAILABLE = {
     "3.11": ["2.13.0+cpu", "2.13.0", "2.1.0", "2.0.1", "2.0.0", "1.13.1", "1.13.0"],
@@ -106,3 +119,158 @@ def test_progress_says_how_many_releases_are_left_at_most():
     assert announced[0] == ("1.13.1", 5) and announced[1] == ("2.13.0", 4)
     assert [left for _, left in announced[2:]] == sorted((left for _, left in announced[2:]), reverse=True)
     assert all(left >= 1 for _, left in announced)
+
+
+# What a user types, refused in one line with the remedy, before any slow index query.
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("abc", "--range abc is not A..B"),
+    ("1.6.0..1.7.0..1.8.0", "--range 1.6.0..1.7.0..1.8.0 is not A..B"),
+    ("abc..def", "'abc' is not a torch release"),
+    ("1.6.0..2.0.0rc1", "'2.0.0rc1' is not a torch release"),
+    ("2.0..1.0", "the range is backwards; give the older release first: --range 1.0..2.0"),
+])
+def test_a_malformed_range_is_refused_naming_the_problem(text, problem):
+    with pytest.raises(bisect.BisectError) as error:
+        bisect.parse_range(text)
+    assert problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_range_is_two_releases_the_older_first():
+    assert bisect.parse_range("1.9.1..1.11.0") == ("1.9.1", "1.11.0")
+
+
+def test_an_engine_for_an_engine_independent_case_is_refused_as_such():
+    with pytest.raises(bisect.BisectError, match="test_per_channel_observer is engine-independent.*leave out --engine"):
+        bisect.engine_for(TABLE["test_per_channel_observer"], "fbgemm")
+    assert bisect.engine_for(TABLE["test_per_channel_observer"], None) is None
+
+
+def test_an_engine_the_case_does_not_run_under_is_refused_listing_its_engines():
+    with pytest.raises(bisect.BisectError, match="test_linear runs under fbgemm, onednn, qnnpack, x86, not fast"):
+        bisect.engine_for(TABLE["test_linear"], "fast")
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A source tree as `bazel run` names it, with today's lock; the index and interpreters must not be asked."""
+    (tmp_path / "requirements_lock.txt").write_text("torch==2.13.0+cpu \\\n    --hash=sha256:%s\n" % ("0" * 64))
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+
+    def slow(*args):
+        raise AssertionError("asked the index or looked for interpreters before refusing the request")
+
+    monkeypatch.setattr(bisect.resolve, "releases", slow)
+    monkeypatch.setattr(bisect.interpreters, "find", slow)
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["test_linear", "--corpus", "1.6.0", "--range", "abc..def"], "'abc' is not a torch release"),
+    (["test_linear", "--corpus", "1.6.0", "--range", "2.0..1.0"], "the range is backwards"),
+    (["test_per_channel_observer", "--corpus", "1.6.0", "--engine", "fbgemm"], "is engine-independent"),
+    (["test_linear", "--corpus", "today"], "give a past release whose corpus holds test_linear: 1.6.0, 1.10.2"),
+    (["test_linear_relu_package_quantization_transforms", "--corpus", "1.6.0"], "holds it: 1.13.1"),
+])
+def test_requests_are_refused_before_anything_slow_runs(workspace, args, problem):
+    with pytest.raises(bisect.BisectError) as error:
+        bisect.main(args)
+    assert problem in str(error.value).replace("holds test_linear_relu_package_quantization_transforms", "holds it")
+
+
+def test_an_unreachable_index_is_named_with_what_pip_said(monkeypatch):
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # the machine's own indexes and wheel folders
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # the discard port: nothing listens
+    monkeypatch.setenv("PIP_RETRIES", "1")
+    with pytest.raises(bisect.resolve.PipError) as error:
+        bisect.resolve.releases(interpreters.find("3.11").executable, "torch")
+    assert "Connection refused" in str(error.value) and "No matching distribution found for torch" in str(error.value)
+
+
+def test_a_package_case_is_refused_where_the_checks_cannot_be_confined(monkeypatch):
+    monkeypatch.setattr(bisect, "confinement_problem", lambda: "unshare: unshare failed: Operation not permitted")
+    with pytest.raises(bisect.BisectError) as error:
+        bisect.confinement(TABLE["test_linear_relu_package_quantization_transforms"])
+    assert "Operation not permitted" in str(error.value) and "will not run it on the host" in str(error.value)
+    assert bisect.confinement(TABLE["test_linear"]) is False  # holds no code: runs unconfined, said so
+
+
+def test_only_the_package_kind_runs_code_from_its_files():
+    assert [case.name for case in TABLE if bisect.runs_packaged_code(case)] == [
+        "test_linear_relu_package_quantization_transforms"
+    ]
+
+
+# An interrupt stops every process bisect started, not only its child.
+
+# The child run() starts: it starts a grandchild in its own process group (pip under
+# install.py's wrapper), which keeps (re)creating the folder until it is killed.
+CHILD = """
+import os, subprocess, sys, time
+grandchild = subprocess.Popen([sys.executable, "-c", '''
+import os, sys, time
+folder = sys.argv[1]
+while True:
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "pid.tmp"), "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(os.path.join(folder, "pid.tmp"), os.path.join(folder, "pid"))
+    time.sleep(0.01)
+''', sys.argv[1]])
+grandchild.wait()
+"""
+
+# Bisect's entry point, cut down to what an interrupt meets: a child at work, a
+# folder to remove on the way out.
+BISECT = """
+import shutil, sys
+from bc import bisection
+bisection.interruptible()
+try:
+    bisection.run([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+except KeyboardInterrupt:
+    shutil.rmtree(sys.argv[2], ignore_errors=True)
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to the process", "SIGINT to its process group, as a terminal's Ctrl-C"])
+def test_an_interrupt_kills_the_whole_process_group_and_leaves_nothing(tmp_path, how):
+    folder, said = str(tmp_path / "environment"), tmp_path / "stderr"
+    with open(said, "w") as stderr:  # a file, not a pipe: a surviving grandchild would hold a pipe open
+        bisecting = subprocess.Popen(
+            [sys.executable, "-c", BISECT, CHILD, folder], start_new_session=True, stderr=stderr,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        )
+    grandchild = None
+    try:
+        while grandchild is None:
+            try:
+                with open(os.path.join(folder, "pid")) as f:
+                    grandchild = int(f.read())
+            except FileNotFoundError:
+                assert bisecting.poll() is None, said.read_text()
+                time.sleep(0.05)
+        if how.startswith("SIGTERM"):
+            os.kill(bisecting.pid, signal.SIGTERM)
+        else:
+            os.killpg(bisecting.pid, signal.SIGINT)
+        assert bisecting.wait() == 130 and said.read_text() == "interrupted\n", said.read_text()
+        assert not alive(grandchild), "the grandchild outlived the interrupt"
+        assert not os.path.exists(folder), "something wrote into the folder after it was removed"
+    finally:
+        if grandchild and alive(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+        if bisecting.poll() is None:
+            bisecting.kill()

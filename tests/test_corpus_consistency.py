@@ -1,4 +1,4 @@
-"""//serialized:corpus_test's checks, on temporary corpora built from the committed one."""
+"""//serialized:consistency_test's checks, on temporary corpora built from the committed one."""
 
 import os
 import shutil

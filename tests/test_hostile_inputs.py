@@ -8,6 +8,7 @@ and checks that what must not be touched is byte for byte as it was.
 import errno
 import json
 import os
+import pickle
 import resource
 import shutil
 import signal
@@ -257,6 +258,83 @@ def test_symlink_to_a_valid_file_outside_the_corpus_is_refused(tree):
     message = verify_error(golden)
     assert "resolves to %s, outside the corpus" % moved in message
     assert any("resolves to %s" % moved in line for line in corpus_consistency.problems(golden_dir, [LINEAR]))
+
+
+class Payload:
+    """Pickles as the call func(*args): loading it would make that call."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return (self.func, self.args)
+
+
+def _empty(path, marker):
+    open(path, "wb").close()
+
+
+def _truncated(path, marker):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[: len(data) // 2])
+
+
+def _zip_bomb(path, marker):
+    with zipfile.ZipFile(path) as archive:
+        member = next(i.filename for i in archive.infolist() if i.filename.endswith("/data.pkl"))
+    declare_inflated_size(path, member, 3 << 30)
+
+
+def _zipfile_payload(path, marker):
+    torch.save({"weight": Payload(os.system, "touch %s" % marker)}, path)
+
+
+def _legacy_payload(path, marker):
+    torch.save({"weight": Payload(os.system, "touch %s" % marker)}, path, _use_new_zipfile_serialization=False)
+
+
+def _bare_pickle_payload(path, marker):
+    with open(path, "wb") as f:
+        # GLOBAL subprocess check_call (fix_imports would spell it as Python 2's commands module).
+        pickle.dump(Payload(subprocess.check_call, ["touch", str(marker)]), f, protocol=2, fix_imports=False)
+
+
+OUTSIDE_THE_ALLOWLIST = "unsafe: loading it would call code outside the weights-only allowlist"
+
+
+@pytest.mark.parametrize(
+    "part, damage, problem",
+    [
+        ("input", _empty, "empty file (0 bytes)"),
+        ("scripted", _truncated, "truncated or corrupt zip archive"),
+        ("traced", _zip_bomb, "suspicious: its zip members declare 3,2"),
+        ("state_dict", _zipfile_payload, OUTSIDE_THE_ALLOWLIST + " (posix.system)"),
+        ("state_dict", _legacy_payload, OUTSIDE_THE_ALLOWLIST + " (posix.system)"),
+        ("state_dict", _bare_pickle_payload, "unsafe: a pickle that imports subprocess.check_call, which would run"),
+    ],
+    ids=["empty", "truncated-zip", "zip-bomb", "os.system-zipfile", "os.system-legacy", "subprocess-bare-pickle"],
+)
+@pytest.mark.parametrize("recorded", [False, True], ids=["first-adoption", "over-a-manifest"])
+def test_adopt_refuses_an_unreadable_or_unsafe_file_naming_it_and_records_nothing(
+    tmp_path, part, damage, problem, recorded
+):
+    golden = copy_case(LINEAR, str(tmp_path / "serialized"))
+    if not recorded:
+        os.remove(manifest.manifest_path(golden.directory, LINEAR.name))
+    marker = tmp_path / "payload-ran"
+    damage(golden.path(part), marker)
+    before = snapshot(golden.directory)
+    reports = []
+    assert regenerate.adopt([LINEAR], golden.directory, "elsewhere", report=reports.append, table=TABLE) == 1
+    (report,) = reports
+    assert report.startswith("REFUSED test_linear: not adopted, nothing recorded")
+    assert "\n  %s: %s" % (golden.path(part), problem) in report
+    assert report.count("\n  ") == 1  # the sound files are not named
+    assert "Replace them with sound files" in report
+    assert snapshot(golden.directory) == before  # no manifest written, or the committed one as it was
+    assert not marker.exists()
 
 
 # 4. Package code gets neither the host's /tmp nor a network.

@@ -6,12 +6,15 @@ Runs regenerate's functions on temporary trees laid out like bc/generated/<corpu
 
 import json
 import os
+import zipfile
 
 import pytest
+import torch
 
-from bc import case_table, manifest, regenerate
+from bc import case_table, corpora, manifest, regenerate
 
-CASE = case_table.load_table()["test_per_tensor_observer"]  # three parts: input, state_dict, expected
+TABLE = case_table.load_table()
+CASE = TABLE["test_per_tensor_observer"]  # three parts: input, state_dict, expected
 
 
 @pytest.fixture
@@ -122,15 +125,63 @@ def test_check_is_clean_after_a_write(generated, golden):
     assert regenerate.check([CASE], generated, golden, report=lambda line: None) == 0
 
 
+def write_sound_files(golden, case=CASE):
+    for name in case.golden_names():
+        torch.save({"min_val": torch.tensor(0.25), "max_val": torch.tensor(0.75)}, os.path.join(golden, name))
+
+
+def adopt(golden, case=CASE):
+    lines = []
+    refused = regenerate.adopt([case], golden, origin="PyTorch v1.13 corpus", report=lines.append, table=TABLE)
+    return refused, "\n".join(lines)
+
+
 def test_adopt_records_present_files_with_their_origin(golden):
-    for name in CASE.golden_names():
-        with open(os.path.join(golden, name), "wb") as f:
-            f.write(b"from pytorch/test/quantization/serialized " + name.encode())
-    regenerate.adopt([CASE], golden, origin="PyTorch v1.13 corpus", report=lambda line: None)
+    write_sound_files(golden)
+    assert adopt(golden) == (0, "%s: adopted 3 file(s) (PyTorch v1.13 corpus)" % CASE.name)
     with open(manifest.manifest_path(golden, CASE.name)) as f:
         body = json.load(f)
     assert body["origin"] == "PyTorch v1.13 corpus"
     assert body["files"] == {n: manifest.sha256(os.path.join(golden, n)) for n in CASE.golden_names()}
+
+
+def _with_a_deleted_class(path):
+    """The TorchScript archive at path, its packed parameters renamed to a class no torch has."""
+    with zipfile.ZipFile(path) as archive:
+        records = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in records:
+            if info.filename.endswith("/data.pkl"):
+                assert b"\nLinearPackedParamsBase\n" in data
+                data = data.replace(b"\nLinearPackedParamsBase\n", b"\nLinearPackedParamsBaseOf1_6\n")
+            archive.writestr(info, data)
+
+
+def test_adopt_accepts_a_sound_file_that_today_s_torch_no_longer_loads(golden):
+    """How an old file enters: adoption records it, and the case test then reports what today's torch makes of it."""
+    case = TABLE["test_linear"]
+    write_sound_files(golden, case)
+    scripted = os.path.join(golden, case.golden_name("scripted"))
+    torch.jit.save(torch.jit.script(torch.ao.nn.quantized.Linear(2, 2)), scripted)
+    _with_a_deleted_class(scripted)
+    with pytest.raises(RuntimeError):
+        torch.jit.load(scripted)
+    assert adopt(golden, case) == (0, "test_linear: adopted 5 file(s) (PyTorch v1.13 corpus)")
+    recorded = manifest.read(manifest.manifest_path(golden, case.name))
+    assert recorded.formats[case.golden_name("scripted")]["packed_params"] == ["LinearPackedParamsBaseOf1_6 (Tensor, Tensor)"]
+
+
+def test_adopt_would_accept_every_committed_golden_file_of_every_corpus():
+    """What older releases wrote, the files today's torch computes differently from included, is sound."""
+    unsound = [
+        problem
+        for corpus in corpora.load().values()
+        for case in TABLE
+        if corpus.holds(case)
+        for problem in (regenerate._adoption_problem(case, corpus.directory, part) for part in case.parts)
+        if problem
+    ]
+    assert unsound == []
 
 
 def test_main_refuses_outside_bazel_run(monkeypatch, capsys):

@@ -28,3 +28,25 @@ def test_a_remote_file_without_a_digest_is_refused():
     report = {"install": [item("torch", "1.6.0", {"url": "https://x", "archive_info": {}})]}
     with pytest.raises(ValueError, match="no sha256 for torch 1.6.0"):
         resolve.lock_text(report, "")
+
+
+@pytest.mark.parametrize("version, key", [
+    ("1.13.1", (1, 13, 1)), ("2.0", (2, 0)),
+    ("2.13.0+cpu", None), ("2.0.0rc1", None), ("abc", None), ("", None), ("\\1", None), ("2.13.0\n--index-url=x", None),
+])
+def test_a_release_is_a_final_release_number(version, key):
+    assert resolve.release_key(version) == key
+
+
+def test_what_pip_said_is_its_errors_on_one_line_after_the_network_failure():
+    stderr = (
+        "WARNING: pip index is currently an experimental command.\n"
+        "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError(... Connection refused)': /simple/torch/\n"
+        "ERROR: No matching distribution found for torch\n"
+    )
+    assert resolve.pip_said(stderr) == (
+        "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError(... Connection refused)': "
+        "/simple/torch/ / ERROR: No matching distribution found for torch"
+    )
+    assert resolve.pip_said("Traceback (most recent call last):\n  ...\nOSError: [Errno 28] No space left\n") == (
+        "OSError: [Errno 28] No space left")

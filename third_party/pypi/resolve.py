@@ -1,7 +1,8 @@
 """Resolving requirements to a hash-locked pip lock, for a given CPython.
 
 Used by tools/lock (the project's and each past release's lock) and by
-`bazel run //bc:bisect` (a throwaway environment per torch release): pip
+`bazel run //bc:bisect` (the releases on the index, and a throwaway
+environment per torch release, environment.py): pip
 resolves the requirements as if nothing were installed (`pip install --dry-run
 --report`), and the lock pins every distribution to the one file it chose,
 by sha256. One hash per distribution, the wheel pip installs here, and not the
@@ -9,30 +10,49 @@ hashes of every file of a release (pip-compile's way): for torch that means
 hashing, and so downloading, the wheels of every other platform and Python.
 """
 
-import glob
 import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import urllib.parse
 
+_RELEASE = re.compile(r"\d+(\.\d+)*")
 
-def interpreter(version):
-    """A CPython of version major.minor: the same places @python_<v> looks (third_party/python/interpreter.bzl)."""
-    candidates = [os.environ.get("QUANT_BC_PYTHON_" + version.replace(".", "_")), shutil.which("python" + version)]
-    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python%s" % (version, version))))
-    probe = "import platform, sys; print(platform.python_implementation(), '%d.%d' % sys.version_info[:2])"
-    for candidate in filter(None, candidates):
-        answer = subprocess.run([candidate, "-c", probe], capture_output=True, text=True)
-        if answer.returncode == 0 and answer.stdout.split() == ["CPython", version]:
-            return candidate
-    raise LookupError(
-        "no CPython %s here. Install it (pyenv install %s) or set QUANT_BC_PYTHON_%s to one."
-        % (version, version, version.replace(".", "_"))
-    )
+
+class PipError(Exception):
+    """pip refused; str() is what it said was wrong, on one line."""
+
+
+def release_key(version):
+    """(1, 13, 1) for the final release "1.13.1"; None for anything else (a pre-release, a local build 2.13.0+cpu)."""
+    if not _RELEASE.fullmatch(version):
+        return None
+    return tuple(int(part) for part in version.split("."))
+
+
+def pip_said(stderr):
+    """pip's ERROR lines on one line, after the network failure that caused them when it names one."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    network = [line for line in lines if "connection" in line.lower() or "could not fetch url" in line.lower()]
+    return " / ".join(network[-1:] + errors) or (lines[-1] if lines else "pip said nothing")
+
+
+def pip(python, *args):
+    """stdout of `python -m pip ARGS`; PipError with what pip said if it fails."""
+    command = [python, "-m", "pip", *args, "--disable-pip-version-check"]
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.returncode != 0:
+        raise PipError(pip_said(result.stderr))
+    return result.stdout
+
+
+def releases(python, distribution):
+    """The releases the index has a wheel of for this interpreter (`pip index versions`), newest first."""
+    listed = re.search(r"Available versions: (.*)", pip(python, "index", "versions", distribution))
+    return [version.strip() for version in listed.group(1).split(",")] if listed else []
 
 
 def canonical(name):
@@ -46,16 +66,13 @@ def resolve(python, requirements_in, *pip_args):
     """
     with tempfile.TemporaryDirectory() as scratch:
         report = os.path.join(scratch, "report.json")
-        subprocess.run(
-            [
-                python, "-m", "pip", "install",
-                "--dry-run", "--ignore-installed", "--only-binary=:all:",
-                "--quiet", "--quiet", "--disable-pip-version-check",
-                "--report", report,
-                "--requirement", requirements_in,
-                *pip_args,
-            ],
-            check=True,
+        pip(
+            python, "install",
+            "--dry-run", "--ignore-installed", "--only-binary=:all:",
+            "--quiet", "--quiet",
+            "--report", report,
+            "--requirement", requirements_in,
+            *pip_args,
         )
         with open(report, encoding="utf-8") as f:
             return json.load(f)
