@@ -285,6 +285,14 @@ def main(argv):
     except case_writer.Interrupted as interrupted:
         print("interrupted by %s; the case being written was rolled back" % interrupted, file=sys.stderr)
         return 130
+    except KeyboardInterrupt:
+        # Outside a case's write (building the generators, waiting for the lock, between cases).
+        print(
+            "interrupted by SIGINT between writes: the cases reported above as written are whole, the others "
+            "untouched. Run the command again to finish.",
+            file=sys.stderr,
+        )
+        return 130
     except (case_writer.CaseWriterError, BuildFailed) as error:
         print("REFUSED %s" % error, file=sys.stderr)
         return 2

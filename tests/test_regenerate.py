@@ -220,3 +220,17 @@ def test_check_names_the_other_cpu_first_and_ignores_it_in_manifests(generated, 
     assert lines[0].startswith("this CPU, AuthenticAMD (AuthenticAMD, family 6, model 106; avx2), is not the CPU that wrote")
     assert "GenuineIntel" in lines[0]
     assert lines[1].startswith("DIFFERS ")
+
+
+def test_ctrl_c_while_building_the_generators_is_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "serialized").mkdir()
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(regenerate, "build_generators", interrupted)
+    assert regenerate.main([CASE.name]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("interrupted by SIGINT between writes") and "Traceback" not in err
+    assert sorted(os.listdir(tmp_path / "serialized")) == []
