@@ -16,6 +16,8 @@ from bc import kinds
 # Found beside this module: it is in the runfiles of every target that uses it.
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.bzl")
 TABLE_NAME = "bc/cases.bzl"
+# The engine a case with no engines runs under: none selected, once (observers, QAT).
+ENGINE_INDEPENDENT = "engine-independent"
 
 
 class TableError(ValueError):

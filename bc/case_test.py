@@ -20,7 +20,7 @@ warning_filters.silence()
 
 from absl.testing import absltest  # noqa: E402
 
-from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
+from bc import case_table, checks, corpora, engines, golden_io, harness  # noqa: E402
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as
@@ -57,19 +57,10 @@ class CaseTest(absltest.TestCase):
             )
         # unittest's runner resets warning filters before it runs the tests.
         warning_filters.silence()
-        cls.golden = {}
-
-    def golden_of(self, corpus):
-        """The corpus's files of the case, verified once; or the GoldenError that refused them, for each method."""
-        if corpus not in self.golden:
-            directory = corpora.directory(corpus)
-            golden = golden_io.GoldenSet(CASE, directory, root=os.path.join(SOURCE_TREE, directory))
-            try:
-                golden.verify()
-            except golden_io.GoldenError as error:
-                golden = error
-            self.golden[corpus] = golden
-        return self.golden[corpus]
+        cls.runs = {
+            corpus: harness.CaseInCorpus(CASE, corpus, root=os.path.join(SOURCE_TREE, corpora.directory(corpus)))
+            for corpus in CORPORA
+        }
 
     def check(self, corpus, engine):
         if engine and engine not in engines.supported_engines():
@@ -79,10 +70,10 @@ class CaseTest(absltest.TestCase):
             )
             print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpora.identifier(corpus), engine, reason), file=sys.stderr)
             self.skipTest(reason)
-        golden = self.golden_of(corpus)
-        if isinstance(golden, golden_io.GoldenError):
-            self.fail(checks.refusal(CASE, corpus, engine, golden))
-        problems = checks.check_under(CASE, golden, engine, corpus)
+        try:
+            problems = self.runs[corpus].check(engine, harness.RECORDED)
+        except golden_io.GoldenError as refused:
+            self.fail(checks.refusal(CASE, corpus, engine, refused))
         if problems:
             self.fail(checks.failure(CASE, corpus, engine, problems))
 

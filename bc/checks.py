@@ -1,5 +1,5 @@
-"""Runs a case's checks (bc/kinds.py says what each kind checks) and applies
-the compatibility rule and the recorded differences.
+"""What each kind of case checks (bc/kinds.py names the function), the
+compatibility rule, and the recorded differences. bc/harness.py runs them.
 
 Every check collects all differences of a case under one engine and fails
 once, with each difference located by compare.Where.
@@ -14,14 +14,9 @@ corpus, engine and loader is expected exactly: the check passes while the
 observation is the recorded one, and fails when it disappears or moves.
 """
 
-import contextlib
+from bc import case_table, compare, engines, kinds, modules
 
-from bc import compare, engines, kinds
-
-ENGINE_INDEPENDENT = "engine-independent"
-
-
-def _run_steps(case, golden, engine, steps, corpus=None):
+def _run_steps(case, golden, engine, steps, recorded):
     """steps: (loader, golden part it reads, function returning differences).
 
     A step that raises (a loader that cannot read an old file is exactly what
@@ -34,7 +29,7 @@ def _run_steps(case, golden, engine, steps, corpus=None):
         except Exception as error:  # noqa: BLE001 - reported with its place
             found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
         where = compare.Where(case.name, engine, loader, golden.path(part))
-        record = case.recorded_difference(corpus, engine, loader)
+        record = recorded(loader)
         if record is not None:
             found = _against_record(found, record)
         if found:
@@ -89,17 +84,62 @@ def output(case, golden, model):
     )
 
 
-def check(case, golden, engine, corpus=None):
+def check(case, golden, engine, recorded):
     """Problems found in one case's files of a corpus under one engine (already selected); [] if none.
 
-    corpus: the corpus's name, whose recorded differences apply; None: none
-    applies (bisection judges the files themselves).
+    recorded(loader): the difference recorded for that loader, which the
+    observation must then equal, or None (bc/harness.py decides which apply).
     """
-    return _run_steps(case, golden, engine, kinds.KINDS[case.kind].steps(case, golden), corpus)
+    steps = globals()[kinds.KINDS[case.kind].check](case, golden)
+    return _run_steps(case, golden, engine, steps, recorded)
+
+
+# What each kind checks: (case, golden) -> [(loader, golden part it reads, function returning differences)].
+
+
+def check_op(case, golden):
+    def eager():
+        return output(case, golden, load_state(modules.build(case.module), golden.load("state_dict")))
+
+    return [("eager", "state_dict", eager)] + check_archives(case, golden)
+
+
+def check_archives(case, golden):
+    return [(part, part, lambda part=part: output(case, golden, golden.load(part))) for part in ("scripted", "traced")]
+
+
+def check_observer(case, golden):
+    def observer():
+        saved = golden.load("state_dict")
+        loaded = load_state(modules.build(case.module), saved)
+        state = loaded.state_dict()
+        dropped = sorted(key for key in saved if key not in state)
+        found = ["saved keys dropped by the round trip: %s" % ", ".join(dropped)] if dropped else []
+        found += compare.differences(
+            {key: state[key] for key in saved if key in state},
+            {key: saved[key] for key in saved if key in state},
+            label="state_dict round trip (saved keys)",
+        )
+        if case.check_numerics:
+            found += output(case, golden, loaded)
+        return found
+
+    return [("eager", "state_dict", observer)]
+
+
+def check_package(case, golden):
+    def package():
+        quantized = modules.fx_quantize(golden.load("package"), golden.load("input"))
+        found = compare.set_differences(
+            modules.get_attr_targets(quantized), golden.load("get_attr_targets"), "get_attr targets"
+        )
+        return found + output(case, golden, quantized)
+
+    return [("package", "package", package)]
 
 
 def _heading(case, corpus, engine):
-    return "%s, corpus %s, under engine %s" % (case.name, corpus, engine or ENGINE_INDEPENDENT)
+    return "%s, corpus %s, under engine %s" % (case.name, corpus, engine or case_table.ENGINE_INDEPENDENT)
 
 
 def failure(case, corpus, engine, problems):
@@ -122,9 +162,3 @@ def refusal(case, corpus, engine, error):
     message = str(error)
     own = case.name + ": "
     return "%s: %s" % (_heading(case, corpus, engine), message[len(own) :] if message.startswith(own) else message)
-
-
-def check_under(case, golden, engine=None, corpus=None):
-    """check() with the engine selected; engine None for an engine-independent case."""
-    with engines.engine(engine) if engine else contextlib.nullcontext():
-        return check(case, golden, engine or ENGINE_INDEPENDENT, corpus)

@@ -28,7 +28,7 @@ class Where:
         return "case %s, engine %s, loader %s, file %s" % (self.case, self.engine, self.loader, self.file)
 
 
-def describe(tensor):
+def summary(tensor):
     text = "%s %s" % (tensor.dtype, tuple(tensor.shape))
     if not tensor.is_quantized:
         return text
@@ -74,7 +74,7 @@ def _value_differences(actual, expected, atol, rtol):
 
 
 def tensor_differences(actual, expected, atol, rtol, label):
-    sides = "\n      actual:   %s\n      expected: %s" % (describe(actual), describe(expected))
+    sides = "\n      actual:   %s\n      expected: %s" % (summary(actual), summary(expected))
     if actual.is_quantized != expected.is_quantized:
         kinds = {True: "quantized", False: "non-quantized"}
         return [

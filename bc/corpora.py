@@ -23,7 +23,6 @@ class Corpus:
     left_out: dict  # case -> why this corpus does not hold it
     renamed_pins: dict  # pinned variable -> the name this release reads it under
     unhonoured_pins: dict  # pinned variable -> why this release does not honour it
-    note: str = ""
 
     @property
     def directory(self):
@@ -69,7 +68,6 @@ def load(path=RELEASES_PATH):
                 left_out=dict(entry.get("left_out", {})),
                 renamed_pins=dict(entry.get("renamed_pins", {})),
                 unhonoured_pins=dict(entry.get("unhonoured_pins", {})),
-                note=entry.get("note", ""),
             )
         )
     return {corpus.name: corpus for corpus in corpora}

@@ -10,7 +10,7 @@ The data says what; these macros say how.
                        generators: generate_<case> under today's torch,
                        generate_<case>_<release> under each past release's.
   cpu_invariance()     in //bc: the CPU-sensitive cases of every corpus
-                       generated under each CPU variant (cpu_variants.bzl),
+                       generated under each CPU variant (corpus/cpu_variants.bzl),
                        and the manual test that compares them with the pinned bytes.
 
 Only the fields the targets depend on are read here (name, engines,
@@ -22,7 +22,7 @@ outputs a directory.
 load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
 load("//third_party/releases:repositories.bzl", "python_repository", "release_repository")
 load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
-load(":cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
+load(":corpus/cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
 load(":releases.bzl", "RELEASES", "TODAY")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
@@ -185,9 +185,9 @@ def _generated_case_impl(ctx):
         )
     else:
         # The release's own interpreter and environment, not a py_binary's;
-        # absolute paths, so that bc/reproducible.py can strip them from traced archives.
+        # absolute paths, so that bc/corpus/reproducible.py can strip them from traced archives.
         ctx.actions.run_shell(
-            command = 'PYTHONPATH="$PWD:$PWD/$1" "$2" "$PWD/bc/generate.py" "${@:3}"',
+            command = 'PYTHONPATH="$PWD:$PWD/$1" "$2" "$PWD/bc/corpus/generate.py" "${@:3}"',
             arguments = [ctx.file.site_packages.path, ctx.executable.python.path] + arguments + ["--release", ctx.attr.corpus],
             inputs = [ctx.file.lock, ctx.file.site_packages] + ctx.files.sources,
             tools = [ctx.executable.python],
@@ -204,7 +204,7 @@ _generated_case = rule(
     attrs = {
         "case": attr.string(mandatory = True),
         "corpus": attr.string(mandatory = True),
-        # A CPU variant (cpu_variants.bzl): a probe in bazel-bin/bc/cpu_variants/, never a corpus.
+        # A CPU variant (corpus/cpu_variants.bzl): a probe in bazel-bin/bc/cpu_variants/, never a corpus.
         "cpu_variant": attr.string(),
         "generator": attr.label(executable = True, cfg = "exec"),
         "lock": attr.label(allow_single_file = True, mandatory = True),
@@ -311,8 +311,9 @@ def cpu_invariance(name, cases):
     native.py_test(
         name = name,
         size = "small",
-        srcs = ["cpu_invariance_test.py"],
-        data = data + ["cpu_variants.bzl"],
+        srcs = ["corpus/cpu_invariance_test.py"],
+        main = "corpus/cpu_invariance_test.py",
+        data = data + ["corpus/cpu_variants.bzl"],
         tags = ["manual"],
         deps = [
             ":pinning",

@@ -26,9 +26,8 @@ import zipfile
 
 import torch
 
-from bc import formats, kinds, manifest, torch_api
+from bc import kinds, manifest, pickles, torch_api
 
-ZIP_MAGIC = formats.ZIP_MAGIC
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
 
@@ -37,7 +36,7 @@ class GoldenError(Exception):
 
 
 # Every global the weights-only parts of the corpora name, spelled as their
-# pickles spell it (bc/formats.py's torch_save_globals lists them without
+# pickles spell it (bc/pickles.py's torch_save_globals lists them without
 # running anything), and the class to add to torch's weights-only allowlist
 # under that name; None where torch's own allowlist admits it (today's does;
 # tests/test_golden_io.py holds the table to it). One table, so that the names
@@ -93,7 +92,7 @@ def _extensible_by_name():
 
 def refused_globals(path):
     """The globals a torch.save file's pickles name outside ALLOWED_GLOBALS, sorted; none of it is run."""
-    return sorted(formats.torch_save_globals(path) - ALLOWED_GLOBALS)
+    return sorted(pickles.torch_save_globals(path) - ALLOWED_GLOBALS)
 
 
 def _load_allowlisted(path):
@@ -167,17 +166,18 @@ def format_problem(path):
         return "empty file (0 bytes)"
     with open(path, "rb") as f:
         head = f.read(64)
-    if head.startswith(ZIP_MAGIC):
+    container = pickles.container(head)
+    if container == "zip":
         try:
             with zipfile.ZipFile(path) as archive:
-                suspicious = formats.inflation_problem(archive.infolist())
+                suspicious = pickles.inflation_problem(archive.infolist())
                 if suspicious:
                     return suspicious
                 bad = archive.testzip()
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             return "truncated or corrupt zip archive (%s)" % error
         return None if bad is None else "corrupt zip member %s (CRC mismatch)" % bad
-    if head.startswith(b"\x80"):
+    if container == "pickle":
         return _pickle_problem(path)
     return "not a torch file: starts with %r, neither a zip archive nor a torch.save pickle" % head[:8]
 
@@ -209,7 +209,7 @@ class GoldenSet:
         """
         name = self.case.name
         pending = manifest.pending_path(self.directory, name)
-        if manifest.kind(pending) is not None:
+        if manifest.file_type(pending) is not None:
             raise GoldenError(
                 "%s: a `%s` was interrupted while writing this case (%s). "
                 "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, manifest.REGENERATE)

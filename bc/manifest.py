@@ -39,7 +39,7 @@ def case_files(case):
 
 
 def pending_path(golden_dir, case_name):
-    """Marker of a regenerate that has not finished writing this case (bc/case_writer.py)."""
+    """Marker of a regenerate that has not finished writing this case (bc/corpus/case_writer.py)."""
     return os.path.join(golden_dir, MANIFEST_DIR, case_name + ".pending")
 
 
@@ -109,7 +109,7 @@ def read(path):
     )
 
 
-def kind(path):
+def file_type(path):
     """None if nothing is at path; else 'file', 'directory', 'symlink' or 'special file' (not followed)."""
     try:
         mode = os.lstat(path).st_mode
@@ -167,7 +167,7 @@ def write(path, manifest):
     write_atomically(path, manifest.dumps())
 
 
-# The producer's record of the CPU that wrote the files (bc/pinned.py): provenance,
+# The producer's record of the CPU that wrote the files (bc/corpus/pinned.py): provenance,
 # not content. The pins make the bytes the same on every CPU, so two manifests
 # that differ only in it record the same files.
 WRITER_CPU = "cpu"
@@ -199,21 +199,21 @@ def same_record(left, right):
     return bodies[0] == bodies[1]
 
 
-def describe(golden_dir, case, origin, producer):
+def for_files(golden_dir, case, origin, producer):
     """A manifest for the case's golden files as they are now in golden_dir."""
-    files, held = {}, {}
+    files, file_formats = {}, {}
     for name in case.golden_names():
         path = os.path.join(golden_dir, name)
-        found = kind(path)
+        found = file_type(path)
         if found == "file":
             files[name] = sha256(path)
             try:
-                held[name] = formats.describe(path)
+                file_formats[name] = formats.read_format(path)
             except formats.FormatError as error:
-                held[name] = {"container": "unknown", "problem": str(error)}
+                file_formats[name] = {"container": "unknown", "problem": str(error)}
         elif found is not None:
             raise ManifestError(
                 "%s is a %s, not a regular file: a golden file must be the file itself. Replace it with the "
                 "file, then run the command again." % (path, found)
             )
-    return Manifest(case=case.name, origin=origin, producer=producer, files=files, formats=held)
+    return Manifest(case=case.name, origin=origin, producer=producer, files=files, formats=file_formats)

@@ -20,7 +20,7 @@ Fields of a release:
   requirements  what tools/lock resolves for it
   left_out      case -> why this release cannot write it; the corpus holds
                 every other case of bc/cases.bzl
-  renamed_pins  pinned variable (bc/pinned.py) -> the name this release's
+  renamed_pins  pinned variable (bc/corpus/pinned.py) -> the name this release's
                 libraries read it under; the generator sets both and the
                 manifest records it (seen in libtorch_cpu.so's strings)
   unhonoured_pins  pinned variable -> why this release does not honour it

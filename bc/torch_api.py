@@ -8,7 +8,6 @@ wheels of 1.6.0, 1.10.2, 1.13.1 and today's).
 """
 
 import importlib
-import importlib.util
 import inspect
 import re
 
@@ -35,11 +34,6 @@ quantization = _first_having("default_qconfig", "torch.ao.quantization", "torch.
 nnq = _first_having("Conv3d", "torch.ao.nn.quantized", "torch.nn.quantized")
 nnqd = _first_having("LSTM", "torch.ao.nn.quantized.dynamic", "torch.nn.quantized.dynamic")
 nniq = _first_having("ConvReLU3d", "torch.ao.nn.intrinsic.quantized", "torch.nn.intrinsic.quantized")
-
-
-def has_package():
-    """torch.package came with 1.9 (1.6.0 has none)."""
-    return importlib.util.find_spec("torch.package") is not None
 
 
 def _quantize_fx():

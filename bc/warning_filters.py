@@ -11,7 +11,7 @@ _MESSAGES = [
     "Failed to initialize NumPy",
     # Quantized tensors are what this suite exists to check.
     "torch.quantize_per_tensor, torch.quantize_per_channel and other quantized tensor creation",
-    # bc/reproducible.py writes the legacy format, which is made of typed storages.
+    # bc/corpus/reproducible.py writes the legacy format, which is made of typed storages.
     "TypedStorage is deprecated",
     # quantize_jit reads .grad of non-leaf tensors while it walks the model.
     "The .grad attribute of a Tensor that is not a leaf Tensor",

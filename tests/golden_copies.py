@@ -19,7 +19,7 @@ def copy_case(case, golden_dir):
 def adopt(golden):
     """Records the files as they are now, as `regenerate --adopt` would: digests no longer object."""
     path = manifest.manifest_path(golden.directory, golden.case.name)
-    manifest.write(path, manifest.describe(golden.directory, golden.case, "adopted", {}))
+    manifest.write(path, manifest.for_files(golden.directory, golden.case, "adopted", {}))
 
 
 def verify_error(golden):

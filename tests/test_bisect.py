@@ -1,4 +1,4 @@
-"""The release bisection (bc/bisection.py) without installing any torch: its logic, what it refuses,
+"""The release bisection (bc/bisection/bisection.py) without installing any torch: its logic, what it refuses,
 and what an interrupt leaves."""
 
 import os
@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from bc import bisection as bisect
+from bc.bisection import bisection as bisect
 from bc import case_table
-from bc.bisection import FAIL, PASS, SKIP
+from bc.bisection.bisection import FAIL, PASS, SKIP
 from third_party.python import interpreters
 
 TABLE = case_table.load_table()
@@ -226,7 +226,7 @@ grandchild.wait()
 # folder to remove on the way out.
 BISECT = """
 import shutil, sys
-from bc import bisection
+from bc.bisection import bisection
 bisection.interruptible()
 try:
     bisection.run([sys.executable, "-c", sys.argv[1], sys.argv[2]])

@@ -1,4 +1,4 @@
-"""Bisect's checks run a hostile torch.package with no network and a private /tmp (bc/bisection.py, confined).
+"""Bisect's checks run a hostile torch.package with no network and a private /tmp (bc/bisection/bisection.py, confined).
 
 The package's code runs as the checks meet it (unpickling its model) and
 reports what it saw into the source tree, the one place it shares with the
@@ -16,7 +16,8 @@ import types
 import pytest
 import torch
 
-from bc import bisection, case_table, corpora, kinds, manifest
+from bc import case_table, corpora, kinds, manifest
+from bc.bisection import bisection
 from tests.golden_copies import adopt, copy_case
 
 PACKAGE = case_table.load_table()["test_linear_relu_package_quantization_transforms"]

@@ -75,4 +75,4 @@ def test_rows_per_case_and_engine(tmp_path):
 
 def test_method_names_give_corpus_and_engine():
     assert case_results._engine_of("test_1_10_2_qnnpack") == "1.10.2/qnnpack"
-    assert case_results._engine_of("test_today") == "today/-"
+    assert case_results._engine_of("test_today") == "today/engine-independent"

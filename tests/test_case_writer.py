@@ -1,5 +1,5 @@
 """An interrupted regenerate never leaves a half-written case that a test passes on,
-and never loses a committed file (bc/case_writer.py).
+and never loses a committed file (bc/corpus/case_writer.py).
 
 The writer runs in a child process that signals itself at a chosen step:
 SIGINT and SIGTERM must roll the case back before the child exits; after
@@ -14,7 +14,8 @@ import sys
 
 import pytest
 
-from bc import case_table, case_writer, golden_io, manifest, regenerate
+from bc import case_table, golden_io, manifest
+from bc.corpus import case_writer, regenerate
 from tests.golden_copies import snapshot
 
 CASE = case_table.load_table()["test_per_channel_observer"]
@@ -22,7 +23,8 @@ NAMES = manifest.case_files(CASE)
 
 CHILD = """
 import os, signal, sys
-from bc import case_table, case_writer
+from bc import case_table
+from bc.corpus import case_writer
 golden_dir, new_dir, step, signame = sys.argv[1:5]
 names = sys.argv[5:]
 def hook(current):

@@ -5,7 +5,9 @@ import shutil
 
 import pytest
 
-from bc import case_table, corpus_consistency, manifest
+from bc import case_table, manifest
+
+from bc.corpus import corpus_consistency
 
 TABLE = case_table.load_table()
 CASES = ["test_linear", "test_conv3d"]

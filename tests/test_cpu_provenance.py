@@ -1,11 +1,13 @@
-"""The CPU that wrote a corpus: its record (bc/cpu_record.py), manifests compared
-without it (bc/manifest.py), and differences measured in ulps (bc/ulps.py)."""
+"""The CPU that wrote a corpus: its record (bc/corpus/cpu_record.py), manifests compared
+without it (bc/manifest.py), and differences measured in ulps (bc/corpus/ulps.py)."""
 
 import io
 import struct
 import zipfile
 
-from bc import cpu_record, manifest, ulps
+from bc import manifest
+
+from bc.corpus import cpu_record, ulps
 
 INTEL = """processor\t: 0
 vendor_id\t: GenuineIntel
@@ -32,8 +34,8 @@ def test_host_cpu_reads_the_first_processor_and_the_flags_the_pins_depend_on(tmp
 
 
 def test_describe_cpu_says_when_nothing_is_recorded():
-    assert cpu_record.describe_cpu(None) == "an unrecorded CPU"
-    line = cpu_record.describe_cpu({"vendor": "AuthenticAMD", "family": "25", "model": "17", "model_name": "AMD EPYC", "flags": ["avx2"]})
+    assert cpu_record.one_line(None) == "an unrecorded CPU"
+    line = cpu_record.one_line({"vendor": "AuthenticAMD", "family": "25", "model": "17", "model_name": "AMD EPYC", "flags": ["avx2"]})
     assert line == "AMD EPYC (AuthenticAMD, family 25, model 17; avx2)"
 
 
@@ -71,7 +73,7 @@ def test_distance_counts_float32_ulps_in_tensor_data(tmp_path):
     left = _archive(tmp_path / "a.pt", _floats(one, 2.0, -3.0))
     right = _archive(tmp_path / "b.pt", _floats(next_up, 2.0, -3.0))
     found = ulps.distance(left, right)
-    assert [d.describe() for d in found] == ["archive/data/0: 1 of 3 float32 element(s) differ, by at most 1 ulp(s)"]
+    assert [d.line() for d in found] == ["archive/data/0: 1 of 3 float32 element(s) differ, by at most 1 ulp(s)"]
     assert ulps.summary(found) == "tensor data only, by at most 1 ulp(s) (1 element(s) differ)"
     assert ulps.distance(left, left) == []
     assert ulps.summary([]) == "identical bytes"

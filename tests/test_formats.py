@@ -8,7 +8,9 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, corpus_consistency, engines, formats, manifest, reproducible
+from bc import case_table, engines, formats, manifest, pickles
+
+from bc.corpus import corpus_consistency, pickle_writer, reproducible
 
 TABLE = case_table.load_table()
 
@@ -30,7 +32,7 @@ def golden(case, part, corpus=""):
     ],
 )
 def test_committed_files_hold_what_their_writers_wrote(case, part, expected):
-    assert formats.summary(formats.describe(golden(case, part))) == expected
+    assert formats.summary(formats.read_format(golden(case, part))) == expected
 
 
 @pytest.mark.parametrize(
@@ -39,18 +41,18 @@ def test_committed_files_hold_what_their_writers_wrote(case, part, expected):
 )
 @pytest.mark.parametrize("part", ["scripted", "traced"])
 def test_past_releases_graph_archives_hold_the_conv_version_their_torch_wrote(corpus, version, part):
-    held = formats.describe(golden("test_conv2d_graph", part, corpus))
-    assert held["packed_params"] == ["Conv2dPackedParamsBase v%d" % version]
+    file_format = formats.read_format(golden("test_conv2d_graph", part, corpus))
+    assert file_format["packed_params"] == ["Conv2dPackedParamsBase v%d" % version]
 
 
 def tensor():
     """What a pickled tensor reads as: a call of torch._utils._rebuild_tensor_v2."""
-    return formats.Instance(formats.Global("torch._utils", "_rebuild_tensor_v2"), (), reduced=True)
+    return pickles.Instance(pickles.Global("torch._utils", "_rebuild_tensor_v2"), (), reduced=True)
 
 
 def state_of(value):
     """value written as torch's pickler would, and read back symbolically."""
-    return formats.read_pickle(formats.dumps(value))
+    return pickles.read_pickle(pickle_writer.dumps(value))
 
 
 @pytest.mark.parametrize(
@@ -78,7 +80,7 @@ class Payload:
 
 def test_reading_a_pickle_runs_nothing_in_it(tmp_path):
     marker = tmp_path / "ran"
-    tree = formats.read_pickle(pickle.dumps({"x": Payload(marker)}, protocol=2))
+    tree = pickles.read_pickle(pickle.dumps({"x": Payload(marker)}, protocol=2))
     assert not marker.exists()
     assert repr(tree["x"].func) == "posix system"
 
@@ -88,7 +90,7 @@ def test_transcoded_archive_is_v3_and_computes_what_v2_does(tmp_path):
     path = str(tmp_path / os.path.basename(source))
     shutil.copyfile(source, path)
     reproducible.transcode_conv_v3(path)
-    assert formats.describe(path)["packed_params"] == ["Conv2dPackedParamsBase v3"]
+    assert formats.read_format(path)["packed_params"] == ["Conv2dPackedParamsBase v3"]
     example = torch.load(golden("test_conv2d_graph", "input"), weights_only=True)
     for engine in engines.supported_engines():
         with engines.engine(engine):
@@ -99,7 +101,7 @@ def test_transcoding_refuses_an_archive_without_conv_v2():
     with zipfile.ZipFile(golden("test_conv2d_graph_v3", "scripted")) as archive:
         data = next(archive.read(n) for n in archive.namelist() if n.endswith("/data.pkl"))
     with pytest.raises(formats.FormatError, match="ConvPackedParams v3, not v2"):
-        formats.to_conv_v3(data, lambda key: b"")
+        pickle_writer.conv_v3_pickle(data, lambda key: b"")
 
 
 @pytest.fixture
@@ -125,7 +127,7 @@ def test_a_v3_case_holding_a_v2_archive_fails_the_corpus_test(v3_corpus):
     ]
     # Recording it in the manifest does not make the promise hold.
     path = manifest.manifest_path(directory, case.name)
-    manifest.write(path, manifest.describe(directory, case, "adopted", {}))
+    manifest.write(path, manifest.for_files(directory, case, "adopted", {}))
     assert corpus_consistency.problems(directory, [case]) == [
         "test_conv2d_graph_v3: %s breaks the case's promise: promised ConvPackedParams v3, found "
         "Conv2dPackedParamsBase v2" % replaced,

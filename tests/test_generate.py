@@ -8,7 +8,9 @@ import sys
 import pytest
 import torch
 
-from bc import case_table, generate, pinned
+from bc import case_table
+
+from bc.corpus import generate, pinned
 
 TABLE = case_table.load_table()
 LOCKED = dict(
@@ -88,7 +90,7 @@ def test_generate_refuses_under_another_locked_torch_and_writes_nothing(tmp_path
 def generate_in_a_new_process(name, out):
     # One process per case, as in the genrules: TorchScript numbers the classes
     # it compiles (___torch_mangle_N) per process.
-    code = "import sys; from bc import case_table, generate; " \
+    code = "import sys; from bc import case_table; from bc.corpus import generate; " \
            "generate.generate(case_table.load_table()[sys.argv[1]], sys.argv[2], producer={})"
     subprocess.run([sys.executable, "-sSB", "-c", code, name, str(out)], check=True)
 

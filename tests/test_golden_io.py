@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch import _weights_only_unpickler
 
-from bc import case_table, corpora, formats, golden_io, kinds, manifest, torch_api
+from bc import case_table, corpora, golden_io, kinds, manifest, pickles, torch_api
 from tests.golden_copies import adopt, verify_error
 
 TABLE = case_table.load_table()
@@ -60,12 +60,12 @@ def test_every_weights_only_golden_file_loads_with_todays_policy(corpus, case, p
 
 
 def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
-    held = {}
+    named = {}
     for corpus, case, part in FILES:
-        for name in formats.torch_save_globals(_path(corpus, case, part)):
-            held.setdefault(name, _path(corpus, case, part))
-    assert set(held) <= golden_io.ALLOWED_GLOBALS, {name: held[name] for name in set(held) - golden_io.ALLOWED_GLOBALS}
-    assert golden_io.ALLOWED_GLOBALS - set(held) == set(), "allowed, but no corpus holds them"
+        for name in pickles.torch_save_globals(_path(corpus, case, part)):
+            named.setdefault(name, _path(corpus, case, part))
+    assert set(named) <= golden_io.ALLOWED_GLOBALS, {name: named[name] for name in set(named) - golden_io.ALLOWED_GLOBALS}
+    assert golden_io.ALLOWED_GLOBALS - set(named) == set(), "allowed, but no corpus holds them"
 
 
 def test_torch_is_given_a_class_exactly_where_its_own_allowlist_lacks_the_name():
@@ -121,7 +121,7 @@ def test_a_past_lstm_state_dict_naming_a_global_outside_the_allowlist_is_refused
     golden = _copy_past_case("1.6.0", TABLE["test_lstm"], str(tmp_path / "serialized"))
     path = golden.path("state_dict")
     _rename_global(path, b"torch._C\nScriptObject", payload.replace(".", "\n").encode())
-    assert payload in formats.torch_save_globals(path)
+    assert payload in pickles.torch_save_globals(path)
     adopt(golden)  # recorded in the manifest, so the digests pass and the loader speaks
     message = verify_error(golden)
     assert path in message

@@ -21,7 +21,8 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, case_writer, corpus_consistency, golden_io, manifest, regenerate
+from bc import case_table, golden_io, manifest
+from bc.corpus import case_writer, corpus_consistency, regenerate
 from tests.golden_copies import adopt, copy_case, snapshot, verify_error
 
 TABLE = case_table.load_table()
@@ -129,7 +130,8 @@ def test_scratch_files_left_by_a_failed_write_are_cleaned_by_recovery(tree):
 
 WRITER = """
 import sys, time
-from bc import case_table, case_writer, regenerate
+from bc import case_table
+from bc.corpus import case_writer, regenerate
 golden_dir, generated_dir, force, case, pause = sys.argv[1:6]
 with case_writer.exclusive(golden_dir, report=lambda line: print(line, flush=True)):
     time.sleep(float(pause))
@@ -173,7 +175,7 @@ def test_the_second_regenerate_waits_and_says_for_whom(tmp_path):
     lines = []
     with case_writer.exclusive(golden_dir):
         waiter = subprocess.Popen(
-            [sys.executable, "-sSB", "-c", "import sys\nfrom bc import case_writer\n"
+            [sys.executable, "-sSB", "-c", "import sys\nfrom bc.corpus import case_writer\n"
              "with case_writer.exclusive(sys.argv[1]): print('got it', flush=True)", golden_dir],
             stdout=subprocess.PIPE, text=True,
         )
@@ -232,7 +234,7 @@ def test_named_pipe_ends_in_seconds_with_a_message(tmp_path):
     try:
         message = verify_error(golden)
         with pytest.raises(manifest.ManifestError, match="special file, not a regular file"):
-            manifest.describe(golden.directory, LINEAR, "adopted", {})  # what --adopt digests
+            manifest.for_files(golden.directory, LINEAR, "adopted", {})  # what --adopt digests
     finally:
         signal.alarm(0)
     assert "%s is a named pipe, not a regular file" % golden.path("input") in message

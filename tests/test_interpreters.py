@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bc import bisection
+from bc.bisection import bisection
 from third_party.python import interpreters
 
 VARIABLE = "QUANT_BC_PYTHON_3_8"

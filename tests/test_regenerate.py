@@ -11,7 +11,9 @@ import zipfile
 import pytest
 import torch
 
-from bc import case_table, corpora, manifest, regenerate
+from bc import case_table, corpora, manifest
+
+from bc.corpus import regenerate
 
 TABLE = case_table.load_table()
 CASE = TABLE["test_per_tensor_observer"]  # three parts: input, state_dict, expected
@@ -25,7 +27,7 @@ def generated(tmp_path):
     for name in CASE.golden_names():
         (directory / name).write_bytes(b"generated " + name.encode())
     manifest.write(manifest.manifest_path(str(directory), CASE.name),
-                   manifest.describe(str(directory), CASE, "generated", {}))
+                   manifest.for_files(str(directory), CASE, "generated", {}))
     return str(tmp_path / "generated")
 
 

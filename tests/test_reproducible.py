@@ -6,7 +6,7 @@ import zipfile
 import pytest
 import torch
 
-from bc import reproducible
+from bc.corpus import reproducible
 
 
 def quantized_state():
@@ -99,7 +99,7 @@ def test_portable_keeps_torch_frames_that_lie_under_the_project_root():
     # A past release's generator runs in the execroot, its torch in external/torch_<release>/.
     project = "/execroot/quant_bc/"
     roots = [project + "external/torch_1_6_0/site-packages/", project]
-    text = project + "external/torch_1_6_0/site-packages/torch/jit/__init__.py(953): trace\n" + project + "bc/generate.py(22): <module>\n"
+    text = project + "external/torch_1_6_0/site-packages/torch/jit/__init__.py(953): trace\n" + project + "bc/corpus/generate.py(22): <module>\n"
     assert reproducible.portable(text, roots, project) == (
         "torch/jit/__init__.py(953): trace\n" + reproducible.GENERATOR_FRAME + "\n"
     )

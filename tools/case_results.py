@@ -4,19 +4,20 @@ Bazel's summary gives each case target's status (PASSED, FAILED, SKIPPED,
 ...); the case's test.xml (absltest's JUnit XML, under bazel-testlogs) gives
 each corpus and engine's result, one test method each (bc/case_test.py), and
 for a failure its message, whose first problem line is what the table shows.
-Standard library only: tools run it on the host.
+Standard library and the torch-free case table only: tools run it on the host.
 """
 
 import os
 import re
 import xml.etree.ElementTree as ElementTree
 
+from bc.case_table import ENGINE_INDEPENDENT
+
 SUMMARY = re.compile(
     r"^(?P<label>//\S+)\s+(?P<cached>\(cached\) )?"
     r"(?P<status>PASSED|FAILED|SKIPPED|NO STATUS|FLAKY|TIMEOUT|FAILED TO BUILD|INCOMPLETE)\b",
     re.MULTILINE,
 )
-ENGINE_INDEPENDENT = "-"
 
 
 def summary(output):

@@ -8,7 +8,7 @@ interpreter, inside the repository directory. It
      from that directory alone, with pip in --require-hashes mode both times,
      so a tampered lock or wheel stops here with pip's hash error, into one
      directory, site-packages/, laid out as pip lays out any site-packages.
-     A second output base (a second checkout, tools/check_torch_upgrade)
+     A second output base (a second checkout, tools/ci/check_torch_upgrade)
      downloads nothing: PyPI's CUDA torch is about 3 GB of wheels;
   2. removes what pip put beside it (console scripts, which embed this
      machine's interpreter path; man pages) and the files no test may depend

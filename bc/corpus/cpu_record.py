@@ -1,8 +1,8 @@
 """The CPU a process runs on, as manifests record it.
 
-A manifest names the CPU that wrote its files (bc/pinned.py puts it in the
+A manifest names the CPU that wrote its files (bc/corpus/pinned.py puts it in the
 producer record), so that a corpus checked on another CPU can say which two
-CPUs differ when bytes do (bc/regenerate.py --check).
+CPUs differ when bytes do (bc/corpus/regenerate.py --check).
 """
 
 # The CPU features the pins hold the libraries below (recorded in manifests:
@@ -29,7 +29,7 @@ def host_cpu(cpuinfo_path="/proc/cpuinfo"):
     }
 
 
-def describe_cpu(cpu):
+def one_line(cpu):
     """One line for a manifest's CPU record: 'AMD EPYC (AuthenticAMD, family 25, model 17; avx2 fma ...)'."""
     if not cpu:
         return "an unrecorded CPU"

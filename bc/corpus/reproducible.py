@@ -24,7 +24,8 @@ import zipfile
 
 import torch
 
-from bc import formats
+from bc import pickles
+from bc.corpus import pickle_writer
 
 _PROTOCOL = 2  # torch.save's DEFAULT_PROTOCOL
 
@@ -103,7 +104,7 @@ def number_storages(path):
     numbered so already is left as it is."""
     with open(path, "rb") as f:
         data = f.read()
-    if data.startswith(formats.ZIP_MAGIC):
+    if pickles.container(data) == "zip":
         records = _records(path)
         pickled = dict(records)["data.pkl"]
         numbering = _numbering(pickled)
@@ -122,7 +123,7 @@ def number_storages(path):
 def _numbering(pickled):
     """{old key: new key}, or None when the keys are "0", "1", ... in naming order already."""
     order = []
-    for pid in formats.persistent_ids(pickled):
+    for pid in pickles.persistent_ids(pickled):
         if pid[2] not in order:
             order.append(pid[2])
     numbering = {old: str(index) for index, old in enumerate(order)}
@@ -135,32 +136,23 @@ def _renamed_strings(pickled, renaming):
     for index, (opcode, arg, position) in enumerate(ops):
         end = ops[index + 1][2] if index + 1 < len(ops) else len(pickled)
         if opcode.name == "BINUNICODE" and arg in renaming:
-            encoded = renaming[arg].encode("utf-8")
-            out.append(b"X" + struct.pack("<I", len(encoded)) + encoded)
+            out.append(pickle_writer.encode_str(renaming[arg]))
         else:
             out.append(pickled[position:end])
     return b"".join(out)
 
 
-def _pickle_end(data, start):
-    for opcode, _, position in pickletools.genops(data[start:]):
-        if opcode.name == "STOP":
-            return start + position + 1
-    raise ValueError("no STOP opcode")
-
-
 def _number_legacy(path, data):
-    """number_storages() for the legacy format: magic, protocol, sys_info and object pickles, the
-    pickled list of keys, then per key, in that list's order, its element count (int64) and bytes."""
-    ends = [0]
-    for _ in range(5):
-        ends.append(_pickle_end(data, ends[-1]))
-    pickled, keys = data[ends[3] : ends[4]], pickle.loads(data[ends[4] : ends[5]])
+    """number_storages() for the legacy format (bc/pickles.py, legacy_spans): its pickles, then per
+    storage key, in the order the last pickle lists them, its element count (int64) and bytes."""
+    spans = pickles.legacy_spans(data)
+    (_, object_start), (_, object_end), (_, keys_end) = spans[2], spans[3], spans[4]
+    pickled, keys = data[object_start:object_end], pickle.loads(data[object_end:keys_end])
     numbering = _numbering(pickled)
     if numbering is None:
         return
-    element_size = {pid[2]: getattr(torch, pid[1].name)().element_size() for pid in formats.persistent_ids(pickled)}
-    storages, offset = {}, ends[5]
+    element_size = {pid[2]: getattr(torch, pid[1].name)().element_size() for pid in pickles.persistent_ids(pickled)}
+    storages, offset = {}, keys_end
     for key in keys:
         count = struct.unpack("<q", data[offset : offset + 8])[0]
         size = 8 + count * element_size[key]
@@ -168,7 +160,7 @@ def _number_legacy(path, data):
         offset += size
     order = sorted(storages)
     with open(path, "wb") as f:
-        f.write(data[: ends[3]] + _renamed_strings(pickled, numbering))
+        f.write(data[:object_start] + _renamed_strings(pickled, numbering))
         pickle.dump(order, f, protocol=_PROTOCOL)
         for key in order:
             f.write(storages[key])
@@ -190,15 +182,6 @@ class _IntList(list):
 
 _MARK = object()
 _BUILD_INTLIST = "torch.jit._pickle build_intlist"
-
-
-def _encode_int(value):
-    """An int as torch's pickler writes it."""
-    if 0 <= value < 1 << 8:
-        return b"K" + bytes([value])
-    if 0 <= value < 1 << 16:
-        return b"M" + struct.pack("<H", value)
-    return b"J" + struct.pack("<i", value)
 
 
 def _moved(offset, old_pieces, new_pieces):
@@ -232,8 +215,7 @@ def rewrite_debug_pkl(data, rewrite):
         if name == "BINUNICODE":
             string = _Str(arg, rewrite(arg))
             if string.new != arg:
-                encoded = string.new.encode("utf-8")
-                raw = b"X" + struct.pack("<I", len(encoded)) + encoded
+                raw = pickle_writer.encode_str(string.new)
             stack.append(string)
         elif name in ("BININT1", "BININT2", "BININT"):
             stack.append(_Int(arg, len(chunks)))
@@ -279,7 +261,7 @@ def rewrite_debug_pkl(data, rewrite):
                 old = [piece.old.encode("utf-8") for piece in pieces]
                 new = [piece.new.encode("utf-8") for piece in pieces]
                 for offset in (top[1], top[2]):
-                    chunks[offset.chunk] = _encode_int(_moved(offset.value, old, new))
+                    chunks[offset.chunk] = pickle_writer.encode_int(_moved(offset.value, old, new))
     return b"".join(chunks)
 
 
@@ -329,7 +311,7 @@ def import_roots():
 
 
 # The project's own source root (the directory holding bc/), as imported.
-_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/"
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + "/"
 GENERATOR_FRAME = "<quant-bc generator>"
 
 
@@ -391,13 +373,13 @@ def _write_archive(path, records):
 
 
 def transcode_conv_v3(path):
-    """Rewrites a TorchScript archive's ConvPackedParams states from v2 to v3 (bc/formats.py).
+    """Rewrites a TorchScript archive's ConvPackedParams states from v2 to v3 (bc/corpus/pickle_writer.py).
 
     The storage of v2's int16 configuration tensor, which v3 no longer names, is dropped.
     """
     records = _records(path)
     by_name = dict(records)
-    data, keys = formats.to_conv_v3(by_name["data.pkl"], lambda key: by_name["data/" + key])
+    data, keys = pickle_writer.conv_v3_pickle(by_name["data.pkl"], lambda key: by_name["data/" + key])
     _write_archive(
         path,
         [

@@ -21,7 +21,7 @@ class MemberDistance:
     differing: int  # of them, how many differ
     max_ulps: int  # the largest difference, in float32 ulps; None if not comparable as float32
 
-    def describe(self):
+    def line(self):
         if self.max_ulps is None:
             return "%s: differs (not tensor data of the same size)" % self.member
         return "%s: %d of %d float32 element(s) differ, by at most %d ulp(s)" % (
@@ -86,7 +86,7 @@ def summary(found):
     if not found:
         return "identical bytes"
     if any(d.max_ulps is None for d in found):
-        return "not only tensor data differ: %s" % "; ".join(d.describe() for d in found if d.max_ulps is None)
+        return "not only tensor data differ: %s" % "; ".join(d.line() for d in found if d.max_ulps is None)
     return "tensor data only, by at most %d ulp(s) (%d element(s) differ)" % (
         max(d.max_ulps for d in found), sum(d.differing for d in found)
     )

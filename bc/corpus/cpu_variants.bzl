@@ -2,12 +2,12 @@
 
 Each variant tells the libraries in torch that they run on a lesser or
 another CPU. //bc:cpu_invariance_test generates the CPU-sensitive cases of
-every corpus under each variant (bc/pinned.py applies it over the pins) and
+every corpus under each variant (bc/corpus/pinned.py applies it over the pins) and
 requires the pinned bytes; the control must change them, which shows that the
 variants reach the kernels that once differed between CPUs (docs/reproducibility.md).
 
 Starlark reads this file (bc/defs.bzl declares the probes) and so does Python
-(bc/pinned.py). Keep it literals only.
+(bc/corpus/pinned.py). Keep it literals only.
 """
 
 # variant -> the environment it sets over the pins (a renamed pin also under

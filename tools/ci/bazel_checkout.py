@@ -1,6 +1,7 @@
-"""Copies of this checkout, each driven by its own Bazel server, for the tools/
-scripts that check what only Bazel itself can show (invalidation, caching,
-reproducibility across paths). Standard library only: it runs on the host.
+"""Copies of this checkout, each driven by its own Bazel server, for the
+tools/ci/ scripts that check what only Bazel itself can show (invalidation,
+caching, reproducibility across paths). Standard library and the project's
+torch-free modules only: it runs on the host.
 """
 
 import contextlib
@@ -12,9 +13,10 @@ import tempfile
 import time
 import zipfile
 
-from case_results import SUMMARY
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The project's modules (bc.*), and tools/ for case_results, whichever script imports this.
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
+from case_results import SUMMARY  # noqa: E402
 
 
 SCRATCH = "/var/tmp"
@@ -93,7 +95,7 @@ class Checkout:
                 archive.writestr("renamed/" + name, data)
         manifest_path = manifest.manifest_path(golden_dir, case.name)
         producer = manifest.read(manifest_path).producer
-        manifest.write(manifest_path, manifest.describe(golden_dir, case, "replaced by " + sys.argv[0], producer))
+        manifest.write(manifest_path, manifest.for_files(golden_dir, case, "replaced by " + sys.argv[0], producer))
 
     def close(self):
         subprocess.run(

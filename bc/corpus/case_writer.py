@@ -114,7 +114,7 @@ class CaseWriter:
             (os.path.join(self.golden_dir, manifest.MANIFEST_DIR), "directory"),
             (self.marker, "file"),
         ):
-            found = manifest.kind(path)
+            found = manifest.file_type(path)
             if found not in (None, wanted):
                 raise CaseWriterError(
                     "%s: %s is a %s, not a %s that regenerate made; refusing to act through it. Remove it "
@@ -122,7 +122,7 @@ class CaseWriter:
                     % (self.case.name, path, found, wanted, path, manifest.REGENERATE)
                 )
         for name in self.files:
-            found = manifest.kind(self.target(name))
+            found = manifest.file_type(self.target(name))
             if found not in (None, "file"):
                 raise CaseWriterError(
                     "%s: %s is a %s, not a regular file; refusing to replace it. Remove it (`rm -r %s`) or "
@@ -135,7 +135,7 @@ class CaseWriter:
 
     def read_marker(self):
         """The marker's state and file lists, validated against the case table; None if absent."""
-        if manifest.kind(self.marker) is None:
+        if manifest.file_type(self.marker) is None:
             return None
         try:
             with open(self.marker, encoding="utf-8") as f:
@@ -175,7 +175,7 @@ class CaseWriter:
             raise ValueError("%s: not files of the case: %s" % (self.case.name, strangers))
         self._check_places()
         names = [n for n in self.files if n in sources]
-        originals = [n for n in names if manifest.kind(self.target(n)) == "file"]
+        originals = [n for n in names if manifest.file_type(self.target(n)) == "file"]
         body = {"case": self.case.name, "state": "staging", "files": names, "originals": originals}
         with _signals_raise():
             try:
@@ -210,7 +210,7 @@ class CaseWriter:
             for name in names:
                 backup = os.path.join(self.old_dir, _flat(name))
                 if name in originals:
-                    kind = manifest.kind(backup)
+                    kind = manifest.file_type(backup)
                     if kind == "file":
                         os.replace(backup, self.target(name))
                     elif kind is not None:  # absent: an earlier rollback restored it
@@ -218,15 +218,15 @@ class CaseWriter:
                             "%s: the backup %s is a %s, not a file regenerate wrote. %s"
                             % (self.case.name, backup, kind, _restore_hint(self.case.name))
                         )
-                elif manifest.kind(self.target(name)) == "file":
+                elif manifest.file_type(self.target(name)) == "file":
                     os.remove(self.target(name))
         for leftover in (self.marker, self.marker + manifest.SCRATCH_SUFFIX):
-            if manifest.kind(leftover) == "file":
+            if manifest.file_type(leftover) == "file":
                 os.remove(leftover)
         self._remove_staging()
 
     def _remove_staging(self):
-        if manifest.kind(self.staging) == "directory":
+        if manifest.file_type(self.staging) == "directory":
             shutil.rmtree(self.staging)
         with contextlib.suppress(OSError):  # other cases may still be staged there
             os.rmdir(self.staging_root)
@@ -240,15 +240,15 @@ def unfinished(golden_dir):
     """Names of cases with a marker, staging area or half-written scratch file, from what is on disk."""
     names = set()
     marker_dir = os.path.join(golden_dir, manifest.MANIFEST_DIR)
-    if manifest.kind(marker_dir) == "directory":
+    if manifest.file_type(marker_dir) == "directory":
         for entry in os.listdir(marker_dir):
             for suffix in (".pending", ".pending" + manifest.SCRATCH_SUFFIX, ".json" + manifest.SCRATCH_SUFFIX):
                 if entry.endswith(suffix):
                     names.add(entry[: -len(suffix)])
     staging = os.path.join(golden_dir, STAGING)
-    if manifest.kind(staging) == "directory":
+    if manifest.file_type(staging) == "directory":
         names |= set(os.listdir(staging))
-    elif manifest.kind(staging) is not None:
+    elif manifest.file_type(staging) is not None:
         names.add(STAGING)  # a symlink or file in its place: reported by recover()
     return sorted(names)
 
@@ -261,10 +261,10 @@ def recover(golden_dir, table, report=print):
     """
     cases = {case.name: case for case in table}
     staging = os.path.join(golden_dir, STAGING)
-    if manifest.kind(staging) not in (None, "directory"):
+    if manifest.file_type(staging) not in (None, "directory"):
         raise CaseWriterError(
             "%s is a %s, not the staging directory regenerate makes; refusing to act through it. "
-            "Remove it (`rm %s`), then run `%s` again." % (staging, manifest.kind(staging), staging, manifest.REGENERATE)
+            "Remove it (`rm %s`), then run `%s` again." % (staging, manifest.file_type(staging), staging, manifest.REGENERATE)
         )
     names = unfinished(golden_dir)
     strangers = [n for n in names if n not in cases]
@@ -276,7 +276,7 @@ def recover(golden_dir, table, report=print):
         )
     for name in names:
         marker = manifest.pending_path(golden_dir, name)
-        if manifest.kind(marker) == "file" and tracked_by_git(marker):
+        if manifest.file_type(marker) == "file" and tracked_by_git(marker):
             raise CaseWriterError(
                 "%s is committed to version control: a regenerate marker never is (it is git-ignored); "
                 "nothing was touched. Remove it with `git rm %s`." % (marker, marker)

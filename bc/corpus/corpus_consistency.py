@@ -11,7 +11,10 @@ their case promises (conv_version in bc/cases.bzl).
 
 import os
 
-from bc import case_writer, formats, manifest
+from bc import formats, manifest
+
+
+from bc.corpus import case_writer
 
 
 def _files(golden_dir, other_corpora):
@@ -30,7 +33,7 @@ def _format_problems(golden_dir, case, recorded, readable, promises):
         if name not in readable:
             continue
         try:
-            held = formats.describe(os.path.join(golden_dir, name))
+            file_format = formats.read_format(os.path.join(golden_dir, name))
         except formats.FormatError as error:
             found.append("%s: %s: %s" % (case.name, name, error))
             continue
@@ -38,15 +41,15 @@ def _format_problems(golden_dir, case, recorded, readable, promises):
         if recorded_format is None:
             found.append(
                 "%s: its manifest records no format for %s (it holds %s); record it with `%s`"
-                % (case.name, name, formats.summary(held), manifest.regenerate_command("--adopt", case.name))
+                % (case.name, name, formats.summary(file_format), manifest.regenerate_command("--adopt", case.name))
             )
-        elif recorded_format != held:
+        elif recorded_format != file_format:
             found.append(
                 "%s: %s holds %s, but its manifest records %s"
-                % (case.name, name, formats.summary(held), formats.summary(recorded_format))
+                % (case.name, name, formats.summary(file_format), formats.summary(recorded_format))
             )
-        if promises and case.conv_version and held.get("container") == "TorchScript":
-            broken = formats.conv_promise_problem(held, case.conv_version)
+        if promises and case.conv_version and file_format.get("container") == "TorchScript":
+            broken = formats.conv_promise_problem(file_format, case.conv_version)
             if broken:
                 found.append("%s: %s breaks the case's promise: %s" % (case.name, name, broken))
     return found

@@ -35,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 
-from bc import case_table, corpora, kinds, pinned
+from bc import case_table, corpora, kinds
+from bc.corpus import pinned
 from third_party.pypi import environment, resolve, wheels
 from third_party.python import interpreters
 
@@ -365,7 +366,7 @@ class Environments:
 
     def probe(self, interpreter, path, case, corpus, engine):
         """(PASS | FAIL | SKIP, first problem line) of probe_checks under that interpreter and path."""
-        command = [interpreter, "-sSB", "-m", "bc.bisection", PROBE, case.name, corpus.name] + ([engine] if engine else [])
+        command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, case.name, corpus.name] + ([engine] if engine else [])
         if self.confine:
             prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
             command = confined(command, [self.workspace, prefix, *path])
@@ -474,26 +475,23 @@ PROBE = "--probe-checks"
 def probe_checks(case_name, corpus_name, engine=None):
     """Prints {"torch": version, "problems": [...]} for one case on one corpus under the torch this process runs.
 
-    Exactly the checks the case's test runs (golden_io.GoldenSet.verify, then
-    checks.check_under), judged without the recorded differences: bisection
-    asks what each release does with the files themselves. A problem of the
-    files (a digest, a refused pickle) is one problem like any other.
+    The case test's harness (bc/harness.py), judged without the recorded
+    differences: bisection asks what each release does with the files
+    themselves. A problem of the files (a digest, a refused pickle) is one
+    problem like any other.
     """
     from bc import warning_filters
 
     warning_filters.silence()
     import torch
 
-    from bc import checks, golden_io
+    from bc import golden_io, harness
 
     case = case_table.load_table()[case_name]
-    golden = golden_io.GoldenSet(case, corpora.directory(corpus_name))
     try:
-        golden.verify()
+        problems = harness.CaseInCorpus(case, corpus_name).check(engine, harness.UNRECORDED)
     except golden_io.GoldenError as error:
         problems = [str(error)]
-    else:
-        problems = checks.check_under(case, golden, engine)
     print(json.dumps({"torch": torch.__version__, "problems": problems}))
 
 

@@ -1,7 +1,7 @@
-"""A real HTTP remote cache on loopback: nginx with WebDAV (tools/cache/nginx.conf).
+"""A real HTTP remote cache on loopback: nginx with WebDAV (tools/ci/cache/nginx.conf).
 
-    tools/cache_server.py start DIR    prints the --remote_cache URL
-    tools/cache_server.py stop DIR
+    tools/ci/cache_server.py start DIR    prints the --remote_cache URL
+    tools/ci/cache_server.py stop DIR
 
 or, from Python, `with CacheServer() as url: ...` (in a directory of its own,
 removed afterwards). Everything it writes (config, cache root, logs, pid)

@@ -24,7 +24,7 @@ case.
 
 The generators of the named cases (generate_<case>, generate_<case>_<release>)
 are built first, by a `bazel build` of those targets only; --adopt builds none.
-Each case is written all-or-nothing (bc/case_writer.py); an interrupted earlier
+Each case is written all-or-nothing (bc/corpus/case_writer.py); an interrupted earlier
 run is rolled back first.
 """
 
@@ -35,7 +35,9 @@ import os
 import subprocess
 import sys
 
-from bc import case_table, case_writer, corpora, cpu_record, formats, kinds, manifest, ulps, warning_filters
+from bc import case_table, corpora, formats, kinds, manifest, warning_filters
+
+from bc.corpus import case_writer, cpu_record, ulps
 
 GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
 
@@ -55,7 +57,7 @@ def differing(case, generated_root, golden_dir):
     found = []
     for name in manifest.case_files(case):
         committed = os.path.join(golden_dir, name)
-        kind = manifest.kind(committed)
+        kind = manifest.file_type(committed)
         if kind is None:
             found.append((name, "missing"))
         elif kind != "file":
@@ -73,7 +75,7 @@ def _same(name, committed, generated):
 
 def _not_regular(case, golden_dir):
     """Refusal if a file of the case is a directory, symlink or special file: never read or replaced."""
-    kinds = {os.path.join(golden_dir, n): manifest.kind(os.path.join(golden_dir, n)) for n in manifest.case_files(case)}
+    kinds = {os.path.join(golden_dir, n): manifest.file_type(os.path.join(golden_dir, n)) for n in manifest.case_files(case)}
     odd = ["%s is a %s" % (path, kind) for path, kind in kinds.items() if kind not in (None, "file")]
     if odd:
         raise Refusal(
@@ -95,7 +97,7 @@ def plan(case, generated_root, golden_dir, force):
     if force:
         return manifest.case_files(case)
     golden = case.golden_names()
-    present = [n for n in golden if manifest.kind(os.path.join(golden_dir, n)) == "file"]
+    present = [n for n in golden if manifest.file_type(os.path.join(golden_dir, n)) == "file"]
     if not present:
         return manifest.case_files(case)
     if len(present) == len(golden):
@@ -139,7 +141,7 @@ def regenerate(cases, generated_root, golden_dir, force, report=print, table=Non
 def check(cases, generated_root, golden_dir, report=print):
     """Reports every committed file that differs from the generated one; returns their count.
 
-    A golden file that differs is measured (bc/ulps.py); when the files were
+    A golden file that differs is measured (bc/corpus/ulps.py); when the files were
     written on another CPU than this one, the first line says so.
     """
     found = [(case, name, why) for case in cases for name, why in differing(case, generated_root, golden_dir)]
@@ -164,13 +166,13 @@ def _writing_cpus(cases, generated_root, golden_dir):
     for case in cases:
         here = manifest.written_on(manifest.manifest_path(generated_case(generated_root, case), case.name))
         there[case.name] = manifest.written_on(manifest.manifest_path(golden_dir, case.name))
-    others = sorted({cpu_record.describe_cpu(cpu) for cpu in there.values() if cpu != here})
+    others = sorted({cpu_record.one_line(cpu) for cpu in there.values() if cpu != here})
     if not others:
         return None
     return (
-        "this CPU, %s, is not the CPU that wrote these files (%s): the pins of bc/pinned.py should make the "
+        "this CPU, %s, is not the CPU that wrote these files (%s): the pins of bc/corpus/pinned.py should make the "
         "bytes independent of the CPU, and here they are not. How far apart each file is follows; "
-        "docs/reproducibility.md says how to find the kernel." % (cpu_record.describe_cpu(here), "; ".join(others))
+        "docs/reproducibility.md says how to find the kernel." % (cpu_record.one_line(here), "; ".join(others))
     )
 
 
@@ -186,7 +188,7 @@ def adopt(cases, golden_dir, origin, report=print, table=None):
     refused = 0
     for case in cases:
         try:
-            record = manifest.describe(golden_dir, case, origin, producer={})
+            record = manifest.for_files(golden_dir, case, origin, producer={})
         except manifest.ManifestError as error:
             report("REFUSED %s: %s" % (case.name, error))
             refused += 1
@@ -229,7 +231,7 @@ def _adoption_problem(case, golden_dir, part):
     problem = golden_io.format_problem(path)
     if problem is None:
         try:
-            formats.describe(path)
+            formats.read_format(path)
             if kinds.KINDS[case.kind].format_of(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 outside = golden_io.refused_globals(path)
                 if outside:

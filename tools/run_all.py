@@ -1,11 +1,10 @@
 """Every case against every corpus that holds it, in one Python process,
 without Bazel: the way PyTorch runs its one-file test. It is tools/bench's
-baseline, and runs the same harness as the Bazel targets
-(golden_io.GoldenSet.verify, checks.check_under with recorded differences),
-under each case's engines, skipping AVX512-VNNI-sensitive cases on such a CPU
-as --//bc:avx512_vnni=auto does.
+baseline, and runs the case tests' harness (bc/harness.py, with the
+recorded differences) under each case's engines, skipping
+AVX512-VNNI-sensitive cases on such a CPU as --//bc:avx512_vnni=auto does.
 
-    python3.11 -sSB bc/run_all.py
+    python3.11 -sSB tools/run_all.py   (from the workspace)
 
 with the locked distributions on PYTHONPATH. Exits 1 if any case fails.
 """
@@ -18,7 +17,7 @@ from bc import warning_filters
 
 warning_filters.silence()
 
-from bc import case_table, checks, corpora, engines, golden_io  # noqa: E402
+from bc import case_table, corpora, engines, golden_io, harness  # noqa: E402
 from third_party.host_cpu import cpu_flags  # noqa: E402
 
 
@@ -39,20 +38,17 @@ def run(report=print):
             if case.avx512_vnni_sensitive and vnni:
                 report("SKIP %s (%s): AVX512-VNNI host" % (case.name, corpus.name))
                 continue
-            golden = golden_io.GoldenSet(case, corpus.directory)
-            try:
-                golden.verify()
-            except golden_io.GoldenError as error:
-                report("FAIL %s (%s)\n%s" % (case.name, corpus.name, error))
-                failed += 1
-                continue
+            files = harness.CaseInCorpus(case, corpus.name)
             for engine in case.engines or [None]:
-                label = "%s (%s) under %s" % (case.name, corpus.name, engine or checks.ENGINE_INDEPENDENT)
+                label = "%s (%s) under %s" % (case.name, corpus.name, engine or case_table.ENGINE_INDEPENDENT)
                 if engine and engine not in supported:
                     report("SKIP %s: not supported by this torch" % label)
                     continue
                 started = time.monotonic()
-                problems = checks.check_under(case, golden, engine, corpus.name)
+                try:
+                    problems = files.check(engine, harness.RECORDED)
+                except golden_io.GoldenError as error:
+                    problems = [str(error)]
                 if problems:
                     failed += 1
                     report("FAIL %s\n%s" % (label, "\n".join(problems)))

@@ -5,7 +5,7 @@ with AVX2 (the least fbgemm runs on), give the same bytes because every input
 of the numerics is fixed here:
   * engine fbgemm, the seed's generation engine, and one seed per case;
   * one thread, so reductions run in one order, and ATen's own float
-    convolution, not oneDNN's (bc/generate.py turns mkldnn off);
+    convolution, not oneDNN's (bc/corpus/generate.py turns mkldnn off);
   * ATen, fbgemm, oneDNN and MKL held to the same instruction set on every
     machine (AVX2), whatever the CPU's vendor and model (CPU_INDEPENDENCE);
   * PYTHONHASHSEED=0, so pickled sets (get_attr targets) keep one order.
@@ -21,7 +21,8 @@ import platform
 import sys
 import zlib
 
-from bc import case_table, corpora, cpu_record
+from bc import case_table, corpora
+from bc.corpus import cpu_record
 from third_party.pypi import lockfile
 
 ENGINE = "fbgemm"
@@ -41,7 +42,7 @@ ENVIRONMENT = {
 }
 LOCK_PATH = corpora.TODAY_LOCK
 
-# The CPU variants that //bc:cpu_invariance_test generates under (bc/cpu_variants.bzl).
+# The CPU variants that //bc:cpu_invariance_test generates under (bc/corpus/cpu_variants.bzl).
 _VARIANTS = case_table.read_constants(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpu_variants.bzl"))
 CPU_VARIANTS = _VARIANTS["CPU_VARIANTS"]
 CPU_CONTROL = _VARIANTS["CPU_CONTROL"]

@@ -1,0 +1,63 @@
+"""What a generator produces for each kind of case (bc/kinds.py names the function):
+case -> {part: value}, run under the pinned configuration (bc/corpus/pinned.py).
+
+The values are written by bc/corpus/generate.py, each part in its kind's format.
+"""
+
+import torch
+
+from bc import modules
+from bc.torch_api import quantization
+
+
+def example_input(case):
+    """The input a generator feeds the case: random, quantized as the seed does for op kinds."""
+    example = torch.rand(*case.input_size).float()
+    if case.input_quantized:
+        example = torch.quantize_per_tensor(example, 0.5, 2, torch.quint8)
+    return example
+
+
+def produce_op(case):
+    module = modules.build(case.module)
+    modules.seed_weights(module)
+    example = example_input(case)
+    return {
+        "input": example,
+        "state_dict": module.state_dict(),
+        "scripted": torch.jit.script(module),
+        "traced": torch.jit.trace(module, example),
+        "expected": module(example),
+    }
+
+
+def produce_op_graph(case):
+    module = modules.build(case.module)
+    example = example_input(case)
+    qconfig = {"": quantization.default_qconfig}
+
+    def calibrate(model, data):
+        model(data)
+
+    scripted = quantization.quantize_jit(torch.jit.script(module), qconfig, calibrate, [example])
+    traced = quantization.quantize_jit(torch.jit.trace(module, example), qconfig, calibrate, [example])
+    return {"input": example, "scripted": scripted, "traced": traced, "expected": scripted(example)}
+
+
+def produce_observer(case):
+    observer = modules.build(case.module)
+    example = example_input(case)
+    expected = observer(example)
+    return {"input": example, "expected": expected, "state_dict": observer.state_dict()}
+
+
+def produce_package(case):
+    model = modules.build(case.module)
+    example = torch.randn(*case.input_size)
+    quantized = modules.fx_quantize(model, example)
+    return {
+        "input": example,
+        "package": model,
+        "get_attr_targets": modules.get_attr_targets(quantized),
+        "expected": quantized(example),
+    }

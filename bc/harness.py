@@ -1,0 +1,61 @@
+"""The sequence that is the product: a case's files in one corpus verified,
+then its kind's checks run under an engine.
+
+The case test (bc/case_test.py), the one-process run (tools/run_all.py) and
+the bisection probe (bc/bisection/bisection.py) all run it; they differ only in
+how they report.
+
+Which recorded differences (bc/cases.bzl) apply is an explicit choice:
+  RECORDED    each observation is held to the difference recorded for its
+              corpus, engine and loader (the suite);
+  UNRECORDED  none applies: the files are judged themselves (bisection asks
+              what each release does with them).
+"""
+
+import contextlib
+
+from bc import case_table, checks, corpora, engines, golden_io
+
+RECORDED = "recorded"
+UNRECORDED = "unrecorded"
+
+
+class CaseInCorpus:
+    """One case's files in one corpus: verified once, then checked under each engine."""
+
+    def __init__(self, case, corpus, root=None):
+        """corpus: its name (today, 1.6.0, ...); root: where its files really are, if not where they are read."""
+        self.case, self.corpus = case, corpus
+        self._golden = golden_io.GoldenSet(case, corpora.directory(corpus), root=root)
+        self._refusal = None
+        self._verified = False
+
+    def _verified_golden(self):
+        if not self._verified:
+            try:
+                self._golden.verify()
+            except golden_io.GoldenError as error:
+                self._refusal = error
+            self._verified = True
+        if self._refusal is not None:
+            raise self._refusal
+        return self._golden
+
+    def check(self, engine, differences):
+        """Problems of the files under engine (None: engine-independent), [] if none.
+
+        Raises golden_io.GoldenError, the same one each time, if the files
+        were refused before any check could run.
+        """
+        if differences not in (RECORDED, UNRECORDED):
+            raise ValueError("differences must be harness.RECORDED or harness.UNRECORDED, not %r" % (differences,))
+        golden = self._verified_golden()
+        engine_name = engine or case_table.ENGINE_INDEPENDENT
+
+        def recorded(loader):
+            if differences == UNRECORDED:
+                return None
+            return self.case.recorded_difference(self.corpus, engine_name, loader)
+
+        with engines.engine(engine) if engine else contextlib.nullcontext():
+            return checks.check(self.case, golden, engine_name, recorded)
