@@ -24,7 +24,7 @@ from bc import case_table, checks, corpora, engines, golden_io, harness  # noqa:
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as
-# its message alone, the block README shows. An exception raised further in
+# its message alone, the block docs/failures.md shows. An exception raised further in
 # (checks, loaders) still shows its frames from there on.
 __unittest = True
 

@@ -4,7 +4,7 @@ compatibility rule, and the recorded differences. bc/harness.py runs them.
 Every check collects all differences of a case under one engine and fails
 once, with each difference located by compare.Where.
 
-Compatibility (README, "What compatibility means"): a saved file still loads
+Compatibility (docs/compatibility.md): a saved file still loads
 and today's torch computes the same numbers from it. A key that today's torch
 adds to a module's state is not a break (a file from an older release lacks it
 by nature); a saved key that is refused, dropped, or changes value is.

@@ -1,6 +1,6 @@
 """The kinds of case, as data: each kind's golden parts (each with the format it
 is written and read in) and the names of the functions that produce and check
-them. README ("The cases") says what each checks; docs/cases.md in more words.
+them. docs/cases.md says what each checks.
 
   op        an eager quantized module: its state dict, scripted and traced
             archives; checked: the module after load_state_dict, and

@@ -107,7 +107,7 @@ def test_unconfined_the_same_package_reaches_the_callers_tmp(workspace):
 
 def test_the_checks_judge_a_past_corpus_without_its_recorded_differences(source_tree):
     # The per-channel observer's 1.6.0 files: a recorded difference, which the case's test accepts
-    # and bisection must not (README, Differences between releases). Engine-independent: no engine given.
+    # and bisection must not (docs/compatibility.md). Engine-independent: no engine given.
     observer, corpus = case_table.load_table()["test_per_channel_observer"], corpora.get("1.6.0")
     for name in manifest.case_files(observer):  # copies: the runfiles' links lead out of the corpus
         os.makedirs(os.path.dirname(os.path.join(source_tree, corpus.directory, name)), exist_ok=True)

@@ -8,7 +8,7 @@ import pytest
 
 from bc import case_table, modules
 
-# The seed's test methods, test_linear_dynamic split in two (README: Cases).
+# The seed's test methods, test_linear_dynamic split in two (docs/cases.md).
 SEED_CASES = [
     "test_linear",
     "test_linear_relu",

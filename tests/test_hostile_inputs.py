@@ -1,6 +1,6 @@
 """What a hostile contributor or a flaky machine can put in a checkout, and what the suite does.
 
-One test per row of README's "Hostile inputs tried". Each works on temporary
+One test per row of docs/hostile-inputs.md. Each works on temporary
 copies of committed files (or trees made here), never on serialized/ itself,
 and checks that what must not be touched is byte for byte as it was.
 """
@@ -357,7 +357,7 @@ def tmp_is_private():
 @pytest.mark.skipif(
     not tmp_is_private(),
     reason="/tmp is the host's here: tools/bazel makes it a private tmpfs only for checkouts and output "
-    "bases outside /tmp (README, Loading policy)",
+    "bases outside /tmp (docs/corpora.md, Loading policy)",
 )
 def test_package_code_writes_to_a_private_tmp_and_sees_no_network(tmp_path):
     path = str(tmp_path / "hostile.pt")
