@@ -100,6 +100,72 @@ def _monotonic(results):
     return seen == sorted(seen, key=lambda r: r == FAIL)
 
 
+class _Trials:
+    """The releases judged so far, each at most once, and how many more a search may need."""
+
+    def __init__(self, releases, judge, linear, announce):
+        self.releases, self.judge, self.linear, self.announce = releases, judge, linear, announce
+        self.tried, self.results = [], {}
+        self.bounds = [0, len(releases) - 1]
+
+    def at_most_left(self):
+        if self.linear:
+            return len(self.releases) - len(self.tried)
+        last = len(self.releases) - 1
+        ends = sum(1 for i in (0, last) if i not in self.results)
+        between = len([i for i in range(self.bounds[0] + 1, self.bounds[1]) if i not in self.results])
+        return ends + (between.bit_length() if between else 0)
+
+    def judge_release(self, index):
+        self.announce(self.releases[index], self.at_most_left())
+        result, problem = self.judge(self.releases[index])
+        self.tried.append((self.releases[index], result, problem))
+        self.results[index] = result
+        return result
+
+
+def _linear_bounds(trials):
+    """(last passing, first failing) indices after judging every release, or the Outcome that ends the search."""
+    count = len(trials.releases)
+    for index in range(count):
+        trials.judge_release(index)
+    if not _monotonic([trials.results[i] for i in range(count)]):
+        return Outcome(trials.tried, non_monotonic=True)
+    decided = [i for i in range(count) if trials.results[i] != SKIP]
+    fails = [i for i in decided if trials.results[i] == FAIL]
+    passes = [i for i in decided if trials.results[i] == PASS]
+    if not fails or not passes:
+        return Outcome(trials.tried, same_ends=True)
+    return passes[-1], fails[0]
+
+
+def _binary_bounds(trials):
+    """(last passing, first failing) indices by halving between the ends, or the Outcome that ends the search."""
+    last = len(trials.releases) - 1
+    low_result, high_result = trials.judge_release(0), trials.judge_release(last)
+    if SKIP in (low_result, high_result):
+        return Outcome(trials.tried)
+    if low_result == high_result or (low_result, high_result) == (FAIL, PASS):
+        # FAIL then PASS is history too: the files' own release fails them.
+        return Outcome(
+            trials.tried, same_ends=low_result == high_result, non_monotonic=low_result == FAIL and high_result == PASS
+        )
+    low, high, skipped = 0, last, set()
+    while True:
+        between = [i for i in range(low + 1, high) if i not in skipped]
+        if not between:
+            return low, high
+        middle = between[len(between) // 2]
+        result = trials.judge_release(middle)
+        if result == SKIP:
+            skipped.add(middle)
+        elif result == PASS:
+            low = middle
+        else:
+            high = middle
+        trials.bounds[:] = [low, high]
+
+
 def bisect(releases, judge, linear=False, announce=lambda release, left: None):
     """The first release that fails, by judge(release) -> (PASS | FAIL | SKIP, first problem line).
 
@@ -107,60 +173,13 @@ def bisect(releases, judge, linear=False, announce=lambda release, left: None):
     release) and the last fail. Judges each release at most once.
     announce(release, left) is told before each: at most `left` more to try, it included.
     """
-    tried, results = [], {}
-    bounds = [0, len(releases) - 1]
-
-    def at_most_left():
-        if linear:
-            return len(releases) - len(tried)
-        ends = sum(1 for i in (0, len(releases) - 1) if i not in results)
-        between = len([i for i in range(bounds[0] + 1, bounds[1]) if i not in results])
-        return ends + (between.bit_length() if between else 0)
-
-    def try_release(index):
-        announce(releases[index], at_most_left())
-        result, problem = judge(releases[index])
-        tried.append((releases[index], result, problem))
-        results[index] = result
-        return result
-
-    last = len(releases) - 1
-    if linear:
-        for index in range(len(releases)):
-            try_release(index)
-        ordered = [results[i] for i in range(len(releases))]
-        if not _monotonic(ordered):
-            return Outcome(tried, non_monotonic=True)
-        decided = [i for i in range(len(releases)) if results[i] != SKIP]
-        fails = [i for i in decided if results[i] == FAIL]
-        passes = [i for i in decided if results[i] == PASS]
-        if not fails or not passes:
-            return Outcome(tried, same_ends=True)
-        low, high = passes[-1], fails[0]
-    else:
-        low_result, high_result = try_release(0), try_release(last)
-        if SKIP in (low_result, high_result):
-            return Outcome(tried)
-        if low_result == high_result or (low_result, high_result) == (FAIL, PASS):
-            # FAIL then PASS is history too: the files' own release fails them.
-            return Outcome(tried, same_ends=low_result == high_result, non_monotonic=low_result == FAIL and high_result == PASS)
-        low, high = 0, last
-        skipped = set()
-        while True:
-            between = [i for i in range(low + 1, high) if i not in skipped]
-            if not between:
-                break
-            middle = between[len(between) // 2]
-            result = try_release(middle)
-            if result == SKIP:
-                skipped.add(middle)
-            elif result == PASS:
-                low = middle
-            else:
-                high = middle
-            bounds[:] = [low, high]
-    undecided = [releases[i] for i in range(low + 1, high) if results.get(i) == SKIP]
-    return Outcome(tried, first_failing=releases[high], last_passing=releases[low], undecided=undecided)
+    trials = _Trials(releases, judge, linear, announce)
+    found = _linear_bounds(trials) if linear else _binary_bounds(trials)
+    if isinstance(found, Outcome):
+        return found
+    low, high = found
+    undecided = [releases[i] for i in range(low + 1, high) if trials.results.get(i) == SKIP]
+    return Outcome(trials.tried, first_failing=releases[high], last_passing=releases[low], undecided=undecided)
 
 
 class BisectError(Exception):
