@@ -2,10 +2,12 @@
 
 This is //tests:golden_io_test, a plain py_test with no target_compatible_with:
 no flag skips it (--//bc:avx512_vnni, --//bc:qengine and --//bc:corpus select
-what //bc's case tests run; nothing here reads them). So every weights-only
-golden file of every corpus is loaded with today's policy in every run of
-//tests/..., also where a case test that reads it is SKIPPED (test_lstm on an
-AVX512-VNNI CPU, a case under another engine or corpus).
+what //bc's case tests run; nothing here reads them). So every golden file
+of every corpus is loaded with today's policy in every run of //tests/...:
+weights-only files by torch.load, archives by torch.jit.load, packages by
+their importer after every digest matched; also where a case test that reads
+it is SKIPPED (test_lstm on an AVX512-VNNI CPU, a case under another engine
+or corpus). Loading is what is promised here; the numbers are the case tests'.
 """
 
 import os
@@ -37,6 +39,13 @@ def _weights_only_files():
 
 
 FILES = _weights_only_files()
+# (corpus, case) of every case with an archive or a package, in every corpus that holds it.
+LOADED_BY_CODE = [
+    (corpus, case)
+    for corpus in CORPORA.values()
+    for case in TABLE
+    if corpus.holds(case) and {kinds.KINDS[case.kind].format_of(p) for p in case.parts} & {kinds.SCRIPT, kinds.PACKAGE}
+]
 
 
 def _path(corpus, case, part):
@@ -57,6 +66,22 @@ def test_every_weights_only_golden_file_loads_with_todays_policy(corpus, case, p
         refused = str(error)
     if refused:
         pytest.fail(refused, pytrace=False)  # names the file, and the global torch refused
+
+
+@pytest.mark.parametrize(
+    "corpus, case", LOADED_BY_CODE, ids=["%s/%s" % (corpus.name, case.name) for corpus, case in LOADED_BY_CODE]
+)
+def test_every_archive_and_package_loads_after_its_digests_match(corpus, case):
+    # The runfiles lead into the source tree, beside the tests/ this file resolves into.
+    source_tree = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    golden = golden_io.GoldenSet(case, corpus.directory, root=os.path.join(source_tree, corpus.directory))
+    try:
+        golden.verify()
+    except golden_io.GoldenError as error:
+        pytest.fail(str(error), pytrace=False)
+    for part in case.parts:
+        if golden.format(part) in (kinds.SCRIPT, kinds.PACKAGE):
+            assert golden.load(part) is not None, golden.path(part)
 
 
 def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
