@@ -212,13 +212,13 @@ class GoldenSet:
         if manifest.file_type(pending) is not None:
             raise GoldenError(
                 "%s: a `%s` was interrupted while writing this case (%s). "
-                "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, manifest.REGENERATE)
+                "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, self._regenerate())
             )
         missing = [self.path(p) for p in self.case.parts if not os.path.lexists(self.path(p))]
         if missing:
             raise GoldenError(
                 "%s: golden file%s missing:\n  %s\nRestore with:  %s"
-                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), manifest.regenerate_command(name))
+                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), self._regenerate(name))
             )
         misplaced = [problem for problem in map(self._placement_problem, self.case.parts) if problem]
         if misplaced:
@@ -241,7 +241,7 @@ class GoldenSet:
         if problems:
             raise GoldenError(
                 "%s: unreadable golden files:\n  %s\nRestore them with:  %s  (after deleting them), "
-                "or from version control." % (name, "\n  ".join(problems), manifest.regenerate_command(name))
+                "or from version control." % (name, "\n  ".join(problems), self._regenerate(name))
             )
 
     def _placement_problem(self, part):
@@ -259,7 +259,7 @@ class GoldenSet:
         except FileNotFoundError:
             raise GoldenError(
                 "%s: no manifest %s. Files from elsewhere are recorded with `%s`; generated ones with %s."
-                % (name, path, manifest.regenerate_command("--adopt", name), manifest.regenerate_command(name))
+                % (name, path, self._regenerate("--adopt", name), self._regenerate(name))
             ) from None
         except manifest.ManifestError as error:
             raise GoldenError("%s: %s" % (name, error)) from None
@@ -283,10 +283,16 @@ class GoldenSet:
                     name,
                     path,
                     "\n  ".join(problems),
-                    manifest.regenerate_command("--force", name),
-                    manifest.regenerate_command("--adopt", "--origin", "TEXT", name),
+                    self._regenerate("--force", name),
+                    self._regenerate("--adopt", "--origin", "TEXT", name),
                 )
             )
+
+    def _regenerate(self, *args):
+        """The regenerate command line for this corpus: a past release's corpus takes --release."""
+        parent, release = os.path.split(os.path.normpath(self.directory))
+        corpus = ["--release", release] if parent == manifest.GOLDEN_DIR else []
+        return manifest.regenerate_command(*(corpus + list(args)))
 
     def format(self, part):
         return kinds.KINDS[self.case.kind].format_of(part)

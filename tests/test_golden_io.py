@@ -181,3 +181,11 @@ def test_an_older_torch_refuses_other_globals_without_running_them(tmp_path, wit
     with pytest.raises(golden_io.GoldenError, match="unsafe: .*__builtin__.print"):
         golden_io.weights_only_load(str(path))
     assert "ran" not in capsys.readouterr().out
+
+
+def test_a_past_corpus_remedy_names_its_release():
+    case = TABLE["test_linear"]
+    assert golden_io.GoldenSet(case, "serialized/1.6.0")._regenerate("--force", case.name) == (
+        "bazel run //bc:regenerate -- --release 1.6.0 --force test_linear"
+    )
+    assert golden_io.GoldenSet(case, "serialized")._regenerate(case.name) == "bazel run //bc:regenerate -- test_linear"
