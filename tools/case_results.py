@@ -67,7 +67,7 @@ def engine_results(test_xml):
         name = testcase.get("name", "")
         if problem is not None:
             text = problem.text or problem.get("message") or ""
-            # A failure in setUpClass (a golden-file error) fails every engine.
+            # A failure in setUpClass (none of the case's engines in this torch) fails every engine.
             engine = "*" if "setUpClass" in name else _engine_of(name)
             rows.append((engine, "fail", first_problem(text)))
         elif testcase.find("skipped") is not None or testcase.get("result") == "skipped":
