@@ -3,10 +3,13 @@
 import importlib.machinery
 import importlib.util
 import os
+import subprocess
+import sys
 
 import pytest
 
 SCRIPT = "tools/upgrade_torch"  # relative to the runfiles root, the test's directory
+SCRIPT_PATH = os.path.abspath(SCRIPT)  # in the runfiles, wherever a test later changes directory
 
 
 def load_script():
@@ -86,3 +89,13 @@ def test_a_failure_after_the_pin_moved_puts_both_files_back(checkout, capsys, mo
     assert message.count("\n") == 1
     assert untouched(checkout)
     assert sorted(os.listdir(checkout)) == ["requirements.in", "requirements_lock.txt"]  # no scratch file left
+
+
+def test_the_script_starts_without_any_python_path(tmp_path):
+    # As a person runs it: nothing on PYTHONPATH, so it must find bc/ and tools/ itself.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    started = subprocess.run(
+        [sys.executable, "-sS", SCRIPT_PATH, "--help"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert started.returncode == 0, started.stderr
+    assert "usage" in started.stdout
