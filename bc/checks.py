@@ -16,6 +16,7 @@ observation is the recorded one, and fails when it disappears or moves.
 
 from bc import case_table, compare, engines, kinds, modules
 
+
 def _run_steps(case, golden, engine, steps, recorded):
     """steps: (loader, golden part it reads, function returning differences).
 

@@ -6,7 +6,6 @@ import shutil
 import pytest
 
 from bc import case_table, manifest
-
 from bc.corpus import corpus_consistency
 
 TABLE = case_table.load_table()

@@ -6,7 +6,6 @@ import struct
 import zipfile
 
 from bc import manifest
-
 from bc.corpus import cpu_record, ulps
 
 INTEL = """processor\t: 0

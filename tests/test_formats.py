@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from bc import case_table, engines, formats, manifest, pickles
-
 from bc.corpus import corpus_consistency, pickle_writer, reproducible
 
 TABLE = case_table.load_table()

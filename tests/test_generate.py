@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from bc import case_table
-
 from bc.corpus import generate, pinned
 
 TABLE = case_table.load_table()

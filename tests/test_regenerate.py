@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from bc import case_table, corpora, manifest
-
 from bc.corpus import regenerate
 
 TABLE = case_table.load_table()

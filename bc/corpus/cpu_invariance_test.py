@@ -16,7 +16,6 @@ import os
 from absl.testing import absltest, parameterized
 
 from bc import case_table, corpora
-
 from bc.corpus import pinned, ulps
 
 # The generators' outputs in this test's runfiles: bc/generated/ and bc/cpu_variants/.

@@ -14,7 +14,6 @@ import os
 import sys
 
 from bc import corpora
-
 from bc.corpus import pinned
 
 if __name__ == "__main__":

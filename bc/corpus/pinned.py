@@ -7,7 +7,8 @@ of the numerics is fixed here:
   * one thread, so reductions run in one order, and ATen's own float
     convolution, not oneDNN's (bc/corpus/generate.py turns mkldnn off);
   * ATen, fbgemm, oneDNN and MKL held to the same instruction set on every
-    machine (AVX2), whatever the CPU's vendor and model (CPU_INDEPENDENCE);
+    machine (AVX2), whatever the CPU's vendor and model (docs/reproducibility.md;
+    CPU_VARIANTS are what //bc:cpu_invariance_test holds them to);
   * PYTHONHASHSEED=0, so pickled sets (get_attr targets) keep one order.
 The environment must be set before torch loads: enter() re-executes the
 process with it. check() then confirms that torch honoured it.

@@ -36,7 +36,6 @@ import subprocess
 import sys
 
 from bc import case_table, corpora, formats, kinds, manifest, warning_filters
-
 from bc.corpus import case_writer, cpu_record, ulps
 
 GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
@@ -145,10 +144,10 @@ def check(cases, generated_root, golden_dir, report=print):
     written on another CPU than this one, the first line says so.
     """
     found = [(case, name, why) for case in cases for name, why in differing(case, generated_root, golden_dir)]
-    if any(name.endswith(".pt") and why == "differs" for _, name, why in found):
-        cpus = _writing_cpus([case for case, _, _ in found], generated_root, golden_dir)
-        if cpus:
-            report(cpus)
+    drifted = [case for case in cases if any(c is case and n.endswith(".pt") and w == "differs" for c, n, w in found)]
+    cpus = _writing_cpus(drifted, generated_root, golden_dir) if drifted else None
+    if cpus:
+        report(cpus)
     for case, name, why in found:
         line = "%s %s" % (why.upper(), os.path.join(golden_dir, name))
         if why == "differs" and name.endswith(".pt"):
@@ -160,13 +159,13 @@ def check(cases, generated_root, golden_dir, report=print):
 
 
 def _writing_cpus(cases, generated_root, golden_dir):
-    """A line naming this CPU and the one that wrote the differing cases, if they are not the same; else None."""
-    here = None
-    there = {}
-    for case in cases:
-        here = manifest.written_on(manifest.manifest_path(generated_case(generated_root, case), case.name))
-        there[case.name] = manifest.written_on(manifest.manifest_path(golden_dir, case.name))
-    others = sorted({cpu_record.one_line(cpu) for cpu in there.values() if cpu != here})
+    """A line naming this CPU and the ones that wrote the cases' committed files, where they differ; else None.
+
+    This CPU is the one the generators' manifests name (one build writes them all).
+    """
+    here = manifest.written_on(manifest.manifest_path(generated_case(generated_root, cases[0]), cases[0].name))
+    committed = [manifest.written_on(manifest.manifest_path(golden_dir, case.name)) for case in cases]
+    others = sorted({cpu_record.one_line(cpu) for cpu in committed if cpu != here})
     if not others:
         return None
     return (
