@@ -19,6 +19,7 @@ compared: no unfinished regenerate, every file present, each file readable
 (weights-only parts are parsed for real), each digest equal to the manifest.
 """
 
+import functools
 import os
 import pickle
 import pickletools
@@ -69,11 +70,13 @@ ALLOWED_GLOBALS = frozenset(_GLOBALS)
 SAFE_GLOBALS = tuple((cls, name) for name, cls in _GLOBALS.items() if cls is not None)
 
 
+@functools.lru_cache(maxsize=None)
 def _extensible_by_name():
     """torch.serialization.safe_globals if it takes (class, "module.name") pairs (2.6 on); None otherwise.
 
     2.5's takes classes only, each under its own name today (a pair there
-    fails inside torch.load), so it could not admit an older name.
+    fails inside torch.load), so it could not admit an older name. Asked once
+    per process: the torch it runs does not change.
     """
     allow = torch_api.extensible_weights_only()
     if allow is None:

@@ -124,12 +124,20 @@ def _rename_global(path, old, new):
 
 
 @pytest.fixture
-def without_safe_globals(monkeypatch):
+def another_torch():
+    """golden_io asks its torch once per process what the loader takes: ask again, in and after a test that fakes another."""
+    golden_io._extensible_by_name.cache_clear()
+    yield
+    golden_io._extensible_by_name.cache_clear()
+
+
+@pytest.fixture
+def without_safe_globals(monkeypatch, another_torch):
     monkeypatch.setattr(torch_api, "extensible_weights_only", lambda: None)
 
 
 @pytest.fixture
-def with_torch_2_5_safe_globals(monkeypatch):
+def with_torch_2_5_safe_globals(monkeypatch, another_torch):
     """torch 2.5's lookup of the globals safe_globals added: classes only, each under its own name."""
 
     def user_allowed_globals():
