@@ -23,6 +23,7 @@ class Corpus:
     left_out: dict  # case -> why this corpus does not hold it
     renamed_pins: dict  # pinned variable -> the name this release reads it under
     unhonoured_pins: dict  # pinned variable -> why this release does not honour it
+    requirements: tuple = ()  # what tools/lock resolves for a past release (today's: requirements.in)
 
     @property
     def directory(self):
@@ -68,6 +69,7 @@ def load(path=RELEASES_PATH):
                 left_out=dict(entry.get("left_out", {})),
                 renamed_pins=dict(entry.get("renamed_pins", {})),
                 unhonoured_pins=dict(entry.get("unhonoured_pins", {})),
+                requirements=tuple(entry["requirements"]),
             )
         )
     return {corpus.name: corpus for corpus in corpora}
