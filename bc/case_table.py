@@ -40,14 +40,20 @@ class Case:
     check_numerics: bool = True
     avx512_vnni_sensitive: bool = False
     conv_version: int = None
+    config: dict = None
+    dtype: str = "float32"
     differences: tuple = ()
     note: str = ""
 
-    def recorded_difference(self, corpus, engine, loader):
-        """The difference recorded for this corpus, engine and loader, or None."""
+    def recorded_difference(self, corpus, engine, loader, cpu_capability=None):
+        """The difference recorded for this corpus, engine and loader (and, where the record names one,
+        the CPU capability torch runs its kernels at here), or None."""
         for record in self.differences:
-            if record["corpus"] == corpus and loader == record["loader"] and (
-                engine in record["engines"] or not record["engines"]
+            if (
+                record["corpus"] == corpus
+                and loader == record["loader"]
+                and (engine in record["engines"] or not record["engines"])
+                and record.get("cpu_capability", cpu_capability) == cpu_capability
             ):
                 return record
         return None
@@ -65,6 +71,8 @@ class Case:
 
 
 _DIFFERENCE_FIELDS = ("corpus", "engines", "loader", "observed", "reason", "verdict", "first_failing")
+# What a difference is (bc/cases.bzl says when each applies).
+VERDICTS = ("break", "changed", "deprecated", "unpromised")
 _REQUIRED = ("name", "kind", "module", "input_size", "engines")
 _DERIVED = ("golden_prefix", "parts")
 _OPTIONAL = tuple(f.name for f in dataclasses.fields(Case) if f.name not in _REQUIRED + _DERIVED)
@@ -95,11 +103,18 @@ def _case_from_entry(entry, constants):
         raise TableError("%s: engines %s are not in QENGINES %s" % (name, stray, qengines))
     if entry.get("conv_version") not in (None, 1, 2, 3):
         raise TableError("%s: conv_version %r is not a ConvPackedParams version (1, 2, 3)" % (name, entry["conv_version"]))
+    config = entry.get("config")
+    if (entry["kind"] == "torchao") != (config is not None):
+        raise TableError("%s: a config is what a torchao case has, and only it (kind %s)" % (name, entry["kind"]))
+    if config is not None and (not config.get("name") or config.get("version") not in (1, 2)):
+        raise TableError("%s: config %r needs a name and a version, 1 or 2" % (name, config))
     fields = dict(entry)
     for record in entry.get("differences", []):
         absent = [f for f in _DIFFERENCE_FIELDS if f not in record]
         if absent:
             raise TableError("%s: a difference record lacks %s (fields: %s)" % (name, absent, ", ".join(_DIFFERENCE_FIELDS)))
+        if record["verdict"] not in VERDICTS:
+            raise TableError("%s: verdict %r is not one of %s" % (name, record["verdict"], ", ".join(VERDICTS)))
     fields["differences"] = tuple(entry.get("differences", []))
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])

@@ -14,7 +14,11 @@ corpus, engine and loader is expected exactly: the check passes while the
 observation is the recorded one, and fails when it disappears or moves.
 """
 
-from bc import case_table, compare, engines, kinds, modules
+import pickle
+
+import torch
+
+from bc import case_table, compare, engines, kinds, modules, pickles
 
 
 def _run_steps(case, golden, engine, steps, recorded):
@@ -57,16 +61,22 @@ def _against_record(found, record):
     ]
 
 
-def load_state(module, saved):
+def load_state(module, saved, assign=False):
     """module.load_state_dict(saved), refusing what breaks compatibility and nothing else.
 
     Keys missing from saved (state today's torch added) are not a break;
-    saved keys the module refuses are.
+    saved keys the module refuses are. assign=True (a model built on the meta
+    device takes the saved tensors themselves, as torchao's users load) has
+    nothing to fall back on: a missing key is refused too.
     """
-    result = module.load_state_dict(saved, strict=False)
+    result = module.load_state_dict(saved, strict=False, assign=assign)
     if result.unexpected_keys:
         raise RuntimeError(
             "saved keys refused by today's %s: %s" % (type(module).__name__, ", ".join(sorted(result.unexpected_keys)))
+        )
+    if assign and result.missing_keys:
+        raise RuntimeError(
+            "keys today's %s needs that the file lacks: %s" % (type(module).__name__, ", ".join(sorted(result.missing_keys)))
         )
     return module
 
@@ -137,6 +147,52 @@ def check_package(case, golden):
         return found + output(case, golden, quantized)
 
     return [("package", "package", package)]
+
+
+def check_torchao(case, golden):
+    from bc import torchao_api  # here: only the torchao kind's tests have torchao
+
+    torchao_api.import_for_loading(case.config)
+
+    def checkpoint():
+        try:
+            saved = golden.load("state_dict")
+        except pickle.UnpicklingError as error:
+            return _torchao_refusal(error, golden.path("state_dict"), torchao_api)
+        with torch.device("meta"):
+            model = modules.build(case.module).to(getattr(torch, case.dtype))
+        return output(case, golden, load_state(model, saved, assign=True))
+
+    def config():
+        recorded = golden.load("config")
+        named = recorded.get("_type") or recorded.get("config") or recorded.get("function")
+        found = []
+        if named not in torchao_api.config_names(case.config["name"]):
+            found.append("the file records %s, not the case's %s" % (named, case.config["name"]))
+        if "_type" in recorded:  # config_to_dict's form (0.10 on); before, the release recorded its call
+            try:
+                torchao_api.config_from_dict(recorded)
+            except Exception as error:  # noqa: BLE001 - what a user reading the config would meet
+                # torchao lists the modules it searched from a set, in an order that changes per process.
+                said = str(error).strip().splitlines()[0].split(" in any of the allowed modules")[0]
+                found.append("config_from_dict raised %s: %s" % (type(error).__name__, said))
+        return found
+
+    return [("checkpoint", "state_dict", checkpoint), ("config", "config", config)]
+
+
+def _torchao_refusal(error, path, torchao_api):
+    """What torch.load's weights-only refusal of a torchao checkpoint means: the classes today's torchao lacks.
+
+    torch's message says a global is "not allowed"; whether its class is gone,
+    renamed or only unregistered is read from the file's globals, none run.
+    """
+    text = str(error)
+    refused = [line.strip() for line in text.splitlines() if "Unsupported global" in line]
+    lines = ["torch.load(weights_only=True) refused it: %s" % (refused[0].split(" was not")[0] if refused else text.splitlines()[-1])]
+    for name, why in torchao_api.absent(pickles.torch_save_globals(path)).items():
+        lines.append("today's torchao cannot give %s: %s" % (name, why))
+    return lines
 
 
 def _heading(case, corpus, engine):

@@ -24,6 +24,13 @@ class Corpus:
     renamed_pins: dict  # pinned variable -> the name this release reads it under
     unhonoured_pins: dict  # pinned variable -> why this release does not honour it
     requirements: tuple = ()  # what tools/lock resolves for a past release (today's: requirements.in)
+    kinds: tuple = None  # the kinds of case it writes; None: every kind (today's)
+
+    @property
+    def torchao(self):
+        """The torchao version its requirements pin, or None."""
+        pins = [r.split("==", 1)[1] for r in self.requirements if r.startswith("torchao==")]
+        return pins[0] if pins else None
 
     @property
     def directory(self):
@@ -38,7 +45,7 @@ class Corpus:
         return identifier(self.name)
 
     def holds(self, case):
-        return case.name not in self.left_out
+        return (self.kinds is None or case.kind in self.kinds) and case.name not in self.left_out
 
     def generator(self, case):
         """The Bazel target that writes the case's files of this corpus (bc/defs.bzl names it)."""
@@ -51,14 +58,23 @@ def directory(name):
 
 
 def identifier(name):
-    """A corpus's name in test methods and Bazel targets: today, 1_6_0."""
-    return name.replace(".", "_")
+    """A corpus's name in test methods and Bazel targets: today, 1_6_0, torchao_0_7_0."""
+    return name.replace(".", "_").replace("-", "_")
 
 
 def load(path=RELEASES_PATH):
     """Every corpus, today's first, then the releases oldest first."""
     constants = case_table.read_constants(path)
-    corpora = [Corpus(name=constants["TODAY"], python="3.11", lock=TODAY_LOCK, left_out={}, renamed_pins={}, unhonoured_pins={})]
+    corpora = [
+        Corpus(
+            name=constants["TODAY"],
+            python="3.11",
+            lock=TODAY_LOCK,
+            left_out=dict(constants["TODAY_LEFT_OUT"]),
+            renamed_pins={},
+            unhonoured_pins={},
+        )
+    ]
     for entry in constants["RELEASES"]:
         release = entry["release"]
         corpora.append(
@@ -70,9 +86,15 @@ def load(path=RELEASES_PATH):
                 renamed_pins=dict(entry.get("renamed_pins", {})),
                 unhonoured_pins=dict(entry.get("unhonoured_pins", {})),
                 requirements=tuple(entry["requirements"]),
+                kinds=tuple(entry["kinds"]),
             )
         )
     return {corpus.name: corpus for corpus in corpora}
+
+
+def torchao_pairs(path=RELEASES_PATH):
+    """{torchao release: the torch it was built against}, bc/releases.bzl's TORCHAO_PAIRS."""
+    return dict(case_table.read_constants(path)["TORCHAO_PAIRS"])
 
 
 def lock_path(release):

@@ -23,7 +23,7 @@ load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
 load("//third_party/releases:repositories.bzl", "python_repository", "release_repository")
 load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
 load(":corpus/cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
-load(":releases.bzl", "RELEASES", "TODAY")
+load(":releases.bzl", "RELEASES", "TODAY", "TODAY_LEFT_OUT")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
 # lists one is SKIPPED, and `bazel cquery` names the reason.
@@ -31,14 +31,17 @@ _SKIPPED_BY_QENGINE = ["//bc:skipped_by_qengine"]
 _SKIPPED_ON_AVX512_VNNI = ["//bc:skipped_on_avx512_vnni"]
 _SKIPPED_BY_CORPUS = ["//bc:skipped_by_corpus"]
 
+# What a kind's checks import beyond //bc:checking.
+_KIND_DEPS = {"torchao": [":torchao_api"]}
+
 def _identifier(corpus):
-    return corpus.replace(".", "_")
+    return corpus.replace(".", "_").replace("-", "_")
 
 def _corpora_of(case):
     """The corpora holding the case, today's first: (name, folder under serialized/)."""
-    held = [(TODAY, "")]
+    held = [] if case["name"] in TODAY_LEFT_OUT else [(TODAY, "")]
     for release in RELEASES:
-        if case["name"] not in release["left_out"]:
+        if case["kind"] in release["kinds"] and case["name"] not in release["left_out"]:
             held.append((release["release"], release["release"] + "/"))
     return held
 
@@ -270,7 +273,7 @@ def _bc_case(case):
         ],
         env = _env_select(case),
         target_compatible_with = _compatible_select(case) + _avx512_vnni_select(case.get("avx512_vnni_sensitive", False)),
-        deps = [":checking"],
+        deps = [":checking"] + _KIND_DEPS.get(case["kind"], []),
     )
     _generators(case)
 

@@ -10,6 +10,12 @@ Loading policy:
     torch older than 2.6 (bisection only), whose loader cannot take a class
     under another name, the globals are checked against ALLOWED_GLOBALS
     without running the pickle, then it loads.
+  * torchao checkpoints hold tensor subclasses, which torchao registers as
+    safe globals when imported; they load with torch.load(weights_only=True)
+    once the check has imported torchao (bc/checks.py), the same allowlist
+    added. Before that, verify() reads their globals without running them:
+    a name outside this allowlist and outside torchao is refused. A torchao
+    name today's torchao no longer has is what the check reports.
   * TorchScript archives load with torch.jit.load.
   * torch.package files run packaged code by design; they are opened only after
     every file of the case matched its manifest digest.
@@ -30,6 +36,7 @@ import torch
 from bc import kinds, manifest, pickles, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
+TORCHAO_PREFIX = "torchao."
 
 
 class GoldenError(Exception):
@@ -59,6 +66,23 @@ _GLOBALS = {
     "torch.float16": None,
     "torch.per_tensor_affine": None,
     "torch.qint8": None,
+    # torchao checkpoints' tensor subclasses, rebuilt by torch's own functions (torchao's classes are
+    # admitted by torchao itself, at import).
+    "torch.BFloat16Storage": None,
+    "torch.CharStorage": None,
+    "torch._tensor._rebuild_from_type_v2": None,
+    "torch._utils._rebuild_tensor_v3": None,
+    "torch._utils._rebuild_wrapper_subclass": None,
+    "torch.bfloat16": None,
+    "torch.device": None,
+    "torch.float32": None,
+    "torch.float8_e4m3fn": None,
+    "torch.int32": None,
+    "torch.int4": None,
+    "torch.int8": None,
+    "torch.serialization._get_layout": None,
+    "torch.storage.UntypedStorage": None,
+    "torch.uint8": None,
     # Quantized LSTM's packed parameters (its state dict's only non-tensor):
     # torch's own C++ script objects, rebuilt by their C++ __setstate__.
     "torch.ScriptObject": torch.ScriptObject,  # its name in 1.13.1 and today
@@ -130,6 +154,29 @@ def weights_only_load(path):
         raise GoldenError(
             "%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, str(error).splitlines()[0])
         ) from None
+
+
+def torchao_checkpoint_load(path):
+    """torch.load(path, weights_only=True) with the allowlist added; torchao's own safe globals are
+    registered by importing it, which the caller has done. Its refusal (pickle.UnpicklingError) is
+    the caller's to explain: it is what a user would meet."""
+    allow = _extensible_by_name()
+    if allow is None:
+        return torch.load(path, weights_only=True)
+    with allow(list(SAFE_GLOBALS)):
+        return torch.load(path, weights_only=True)
+
+
+def outside_policy(path, format):
+    """The globals a weights-only part of that format names that the loading policy refuses, sorted; none is run.
+
+    A torchao checkpoint may name torchao's classes: torchao admits them, or
+    torch's loader refuses them, itself.
+    """
+    refused = refused_globals(path)
+    if format == kinds.TORCHAO_CHECKPOINT:
+        return [name for name in refused if not name.startswith(TORCHAO_PREFIX)]
+    return refused
 
 
 def _pickle_problem(path):
@@ -236,6 +283,14 @@ class GoldenSet:
             problem = format_problem(path)
             if problem:
                 problems.append("%s: %s" % (path, problem))
+            elif self.format(part) == kinds.TORCHAO_CHECKPOINT:
+                foreign = outside_policy(path, kinds.TORCHAO_CHECKPOINT)
+                if foreign:
+                    problems.append(
+                        "%s: unsafe: its pickle names %s, outside the weights-only allowlist and outside "
+                        "torchao; refused without running it. Replace the file with a trusted one."
+                        % (path, ", ".join(foreign))
+                    )
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
                     weights_only_load(path)
@@ -305,6 +360,8 @@ class GoldenSet:
         path = self.path(part)
         if self.format(part) == kinds.SCRIPT:
             return torch.jit.load(path)
+        if self.format(part) == kinds.TORCHAO_CHECKPOINT:
+            return torchao_checkpoint_load(path)
         if self.format(part) == kinds.PACKAGE:
             importer = torch.package.PackageImporter(path)
             return importer.load_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)

@@ -14,7 +14,7 @@ Which recorded differences (bc/cases.bzl) apply is an explicit choice:
 
 import contextlib
 
-from bc import case_table, checks, corpora, engines, golden_io
+from bc import case_table, checks, corpora, engines, golden_io, torch_api
 
 RECORDED = "recorded"
 UNRECORDED = "unrecorded"
@@ -55,7 +55,7 @@ class CaseInCorpus:
         def recorded(loader):
             if differences == UNRECORDED:
                 return None
-            return self.case.recorded_difference(self.corpus, engine_name, loader)
+            return self.case.recorded_difference(self.corpus, engine_name, loader, torch_api.cpu_capability())
 
         with engines.engine(engine) if engine else contextlib.nullcontext():
             return checks.check(self.case, golden, engine_name, recorded)

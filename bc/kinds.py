@@ -10,7 +10,13 @@ them. docs/cases.md says what each checks.
   observer  an observer's state dict; checked: load_state_dict, the state
             dict round trip, and (check_numerics) the output on the input;
   package   a float model in a torch.package; checked: import, FX prepare
-            and convert, the get_attr target set, and the output.
+            and convert, the get_attr target set, and the output;
+  torchao   a float model quantized by torchao's quantize_ with one config:
+            its state dict as users save it (tensor subclasses), and the
+            config as the release records it; checked: torch.load
+            (weights_only=True) with torchao imported, load_state_dict
+            (assign=True) into the float model built on the meta device, the
+            output; and the config read back by today's config_from_dict.
 
 Adding a kind is one entry of KINDS, its `produce` function in
 bc/corpus/produce.py (the writing side), its `check` function in
@@ -28,6 +34,8 @@ TENSORS = "tensors"  # torch.save, read weights-only
 STATE_DICT = "state_dict"  # torch.save, zipfile or legacy as the case says; read weights-only
 SCRIPT = "script"  # a TorchScript archive, read by torch.jit.load
 PACKAGE = "package"  # a torch.package, opened only after every digest matched
+# torch.save of tensor subclasses; read weights-only once torchao has registered its classes
+TORCHAO_CHECKPOINT = "torchao_checkpoint"
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds the model
 
 
@@ -78,6 +86,17 @@ KINDS = {
             parts=(("input", TENSORS), ("package", PACKAGE), ("get_attr_targets", TENSORS), ("expected", TENSORS)),
             produce="produce_package",
             check="check_package",
+        ),
+        Kind(
+            name="torchao",
+            parts=(
+                ("input", TENSORS),
+                ("state_dict", TORCHAO_CHECKPOINT),
+                ("config", TENSORS),
+                ("expected", TENSORS),
+            ),
+            produce="produce_torchao",
+            check="check_torchao",
         ),
     ]
 }

@@ -70,6 +70,8 @@ FACTORIES = {
     "per_tensor_observer": quantization.MinMaxObserver,
     "qat_linear_relu": _qat_linear_relu,
     "linear_relu_functional": _linear_relu_functional,
+    # torchao's cases: widths divisible by 32, the smallest group size every release's int4 kernels take.
+    "torchao_mlp": lambda: nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16)),
 }
 
 

@@ -15,7 +15,11 @@ Adding a release: one entry here, then `tools/lock --release R` and
 `bazel run //bc:regenerate -- --release R`.
 
 Fields of a release:
-  release       torch's version, as `pip install torch==<release>` takes it
+  release       the corpus's name: torch's version, as `pip install
+                torch==<release>` takes it, or torchao-<version> for a torchao
+                release (which pins its torch in requirements)
+  kinds         the kinds of case (bc/kinds.py) it writes; it holds every case
+                of those kinds but the left_out ones
   python        major.minor of the CPython it runs under (PyPI has its wheels)
   requirements  what tools/lock resolves for it
   left_out      case -> why this release cannot write it; the corpus holds
@@ -29,12 +33,46 @@ Fields of a release:
   note          where the release comes from and what it writes
 """
 
-# The corpus written by today's torch, in serialized/ itself.
+# The corpus written by today's torch (and torchao), in serialized/ itself.
 TODAY = "today"
+
+# The cases today's torchao cannot write: case -> why. Today's corpus holds every other case.
+TODAY_LEFT_OUT = {
+    "test_torchao_int8_weight_only_v1": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8WeightOnlyConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
+    "test_torchao_int8_dynamic_activation_int8_weight_v1": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8DynamicActivationInt8WeightConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
+    "test_torchao_int8_dynamic_activation_int4_weight_v1": "torchao 0.18.0 has no Int8DynamicActivationInt4WeightConfig in torchao.quantization",
+    "test_torchao_int4_weight_only_v1_tensor_core_tiled": "torchao 0.18.0's quantize_ fails with a bare AssertionError on version 1 of Int4WeightOnlyConfig (removed)",
+    "test_torchao_int4_weight_only_v1_int4_cpu": "torchao 0.18.0 has no Int4CPULayout (deleted by pytorch/ao pull request 4149, 0.17.0)",
+    "test_torchao_intx_weight_only_v1": "torchao 0.18.0's quantize_ fails with a bare AssertionError on version 1 of IntxWeightOnlyConfig (removed by pytorch/ao pull request 3511)",
+    "test_torchao_int8_dynamic_activation_intx_weight_v1": "torchao 0.18.0's quantize_ fails with a bare AssertionError on version 1 of Int8DynamicActivationIntxWeightConfig (removed by pytorch/ao pull request 3512)",
+    "test_torchao_float8_weight_only_v1": "torchao 0.18.0 refuses it: AssertionError: Unexpected version: 1 (removed by pytorch/ao pull request 3510)",
+}
+
+# Every torchao release from 0.7.0 on with the torch it was built against:
+# torchao/__init__.py's compatibility table where it has one (0.13.0 to
+# 0.16.0; 0.17.0 on requires torch >= 2.11.0), else the newest torch its CI
+# tested on the day it was tagged (pytorch/ao's .github at each tag). `bazel
+# run //bc:bisect` walks these pairs; torchao declares no torch dependency.
+TORCHAO_PAIRS = {
+    "0.7.0": "2.5.1",
+    "0.8.0": "2.5.1",
+    "0.9.0": "2.6.0",
+    "0.10.0": "2.6.0",
+    "0.11.0": "2.7.0",
+    "0.12.0": "2.7.1",
+    "0.13.0": "2.8.0",
+    "0.14.0": "2.8.0",
+    "0.14.1": "2.9.0",
+    "0.15.0": "2.9.1",
+    "0.16.0": "2.10.0",
+    "0.17.0": "2.11.0",
+    "0.18.0": "2.13.0",
+}
 
 RELEASES = [
     {
         "release": "1.6.0",
+        "kinds": ["op", "op_graph", "observer", "package"],
         "python": "3.8",
         "requirements": [
             "torch==1.6.0",
@@ -59,6 +97,7 @@ RELEASES = [
     },
     {
         "release": "1.10.2",
+        "kinds": ["op", "op_graph", "observer", "package"],
         "python": "3.8",
         "requirements": [
             "torch==1.10.2",
@@ -78,6 +117,7 @@ RELEASES = [
     },
     {
         "release": "1.13.1",
+        "kinds": ["op", "op_graph", "observer", "package"],
         "python": "3.11",
         "requirements": ["torch==1.13.1"],
         "left_out": {
@@ -85,5 +125,73 @@ RELEASES = [
             "test_conv2d_nobias_graph_v3": "v3 is written by no release: only today's corpus holds it, transcoded",
         },
         "note": "the first release with torch.ao.nn and QConfigMapping; CUDA build with nvidia-* distributions",
+    },
+    # torchao releases, each with the torch it was built and tested against
+    # (torchao's own compatibility table); torchao declares no torch dependency.
+    {
+        "release": "torchao-0.7.0",
+        "kinds": ["torchao"],
+        "python": "3.11",
+        "requirements": ["torch==2.5.1", "torchao==0.7.0"],
+        "left_out": {
+            "test_torchao_int8_weight_only_v2": "torchao 0.7.0 has only the function API (int8_weight_only()), which writes version 1",
+            "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.7.0 has only the function API (int8_dynamic_activation_int8_weight()), which writes version 1",
+            "test_torchao_int4_weight_only_v1_int4_cpu": "quantize_ fails: AttributeError: 'Int4CPULayout' object has no attribute 'inner_k_tiles' (the layout exists; int4_weight_only() does not take it yet)",
+            "test_torchao_prototype_int4_opaque": "torchao 0.7.0 has no CPU int4 prototype config (Int4WeightOnlyOpaqueTensorConfig came with 0.15.0)",
+            "test_torchao_intx_weight_only_v1": "torchao 0.7.0 has no IntxWeightOnlyConfig (it came with 0.11.0)",
+            "test_torchao_intx_weight_only_v2": "torchao 0.7.0 has no IntxWeightOnlyConfig (it came with 0.11.0)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v1": "torchao 0.7.0 has no Int8DynamicActivationIntxWeightConfig (it came with 0.11.0)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v2": "torchao 0.7.0 has no Int8DynamicActivationIntxWeightConfig (it came with 0.11.0)",
+            "test_torchao_float8_weight_only_v2": "torchao 0.7.0 has only the function API (float8_weight_only()), which writes version 1",
+            "test_torchao_float8_weight_only_v2_bf16": "torchao 0.7.0 has only the function API (float8_weight_only()), which writes version 1",
+        },
+        "note": "the last release with only the function API (int8_weight_only()) and AffineQuantizedTensor layouts (December 2024); torch 2.5.1, a CUDA build with nvidia-* distributions",
+    },
+    {
+        "release": "torchao-0.10.0",
+        "kinds": ["torchao"],
+        "python": "3.11",
+        "requirements": ["torch==2.6.0", "torchao==0.10.0"],
+        "left_out": {
+            "test_torchao_int8_weight_only_v2": "torchao 0.10.0's Int8WeightOnlyConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
+            "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.10.0's Int8DynamicActivationInt8WeightConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
+            "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails: NotImplementedError: Could not run 'aten::_convert_weight_to_int4pack' with arguments from the 'CPU' backend (torch 2.6.0 packs int4 for TensorCoreTiledLayout on CUDA only)",
+            "test_torchao_prototype_int4_opaque": "torchao 0.10.0 has no CPU int4 prototype config (Int4WeightOnlyOpaqueTensorConfig came with 0.15.0)",
+            "test_torchao_intx_weight_only_v1": "torchao 0.10.0 has no IntxWeightOnlyConfig (it came with 0.11.0)",
+            "test_torchao_intx_weight_only_v2": "torchao 0.10.0 has no IntxWeightOnlyConfig (it came with 0.11.0)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v1": "torchao 0.10.0 has no Int8DynamicActivationIntxWeightConfig (it came with 0.11.0)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v2": "torchao 0.10.0 has no Int8DynamicActivationIntxWeightConfig (it came with 0.11.0)",
+            "test_torchao_float8_weight_only_v2": "torchao 0.10.0's Float8WeightOnlyConfig has no version field: it writes version 1 only (the field came with 0.13.0)",
+            "test_torchao_float8_weight_only_v2_bf16": "torchao 0.10.0's Float8WeightOnlyConfig has no version field: it writes version 1 only (the field came with 0.13.0)",
+        },
+        "note": "the first release with config_to_dict (April 2025); torch 2.6.0, a CUDA build",
+    },
+    {
+        "release": "torchao-0.13.0",
+        "kinds": ["torchao"],
+        "python": "3.11",
+        "requirements": ["torch==2.8.0", "torchao==0.13.0"],
+        "left_out": {
+            "test_torchao_int8_weight_only_v2": "torchao 0.13.0's Int8WeightOnlyConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
+            "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.13.0's Int8DynamicActivationInt8WeightConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
+            "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails: NotImplementedError: Could not run 'aten::_convert_weight_to_int4pack' with arguments from the 'CPU' backend (torch 2.8.0 packs int4 for TensorCoreTiledLayout on CUDA only)",
+            "test_torchao_prototype_int4_opaque": "torchao 0.13.0 has no CPU int4 prototype config (Int4WeightOnlyOpaqueTensorConfig came with 0.15.0)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v2": "torchao 0.13.0's Int8DynamicActivationIntxWeightConfig has no version field: it writes version 1 only (the field came with 0.14.1)",
+        },
+        "note": "configs with a version field, version 1 the default for most (August 2025); torch 2.8.0, a CUDA build",
+    },
+    {
+        "release": "torchao-0.16.0",
+        "kinds": ["torchao"],
+        "python": "3.11",
+        "requirements": ["torch==2.10.0", "torchao==0.16.0"],
+        "left_out": {
+            "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails with a bare AssertionError: version 1 of Int4WeightOnlyConfig is gone",
+            "test_torchao_int4_weight_only_v1_int4_cpu": "Int4WeightOnlyConfig takes no layout: TypeError: Int4WeightOnlyConfig.__init__() got an unexpected keyword argument 'layout'",
+            "test_torchao_intx_weight_only_v1": "quantize_ fails with a bare AssertionError: version 1 of IntxWeightOnlyConfig is gone (pytorch/ao pull request 3511)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v1": "quantize_ fails with a bare AssertionError: version 1 of Int8DynamicActivationIntxWeightConfig is gone (pytorch/ao pull request 3512)",
+            "test_torchao_float8_weight_only_v1": "quantize_ fails: AssertionError: Unexpected version: 1 (pytorch/ao pull request 3510)",
+        },
+        "note": "the last release that still writes version-1 configs; torch 2.10.0, a CUDA build",
     },
 ]

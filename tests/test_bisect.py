@@ -41,6 +41,21 @@ def test_pre_releases_and_local_builds_are_left_out_and_the_range_is_inclusive()
     assert releases == ["2.0.0", "2.0.1"]
 
 
+def test_torchao_releases_are_tried_each_with_its_own_torch_from_the_corpus_to_today():
+    pairs = {"0.7.0": "2.5.1", "0.10.0": "2.6.0", "0.9.0": "2.6.0", "0.18.0": "2.13.0"}
+    releases, requirements = bisect.torchao_plan(pairs, "0.9.0", "0.18.0")
+    assert releases == [("torchao-0.9.0", "3.11"), ("torchao-0.10.0", "3.11"), ("torchao-0.18.0", "3.11")]
+    assert requirements["torchao-0.10.0"] == ["torch==2.6.0", "torchao==0.10.0"]
+
+
+def test_every_torchao_corpus_and_todays_torchao_are_in_the_pairs():
+    pairs = bisect.corpora.torchao_pairs()
+    held = [corpus.torchao for corpus in bisect.corpora.load().values() if corpus.torchao]
+    assert held and set(held) <= set(pairs)
+    with open(os.path.join(os.path.dirname(bisect.corpora.RELEASES_PATH), "..", "requirements_lock.txt")) as f:
+        assert "torchao==%s " % max(pairs, key=bisect.resolve.release_key) in f.read()
+
+
 def judge_by(history):
     calls = []
 

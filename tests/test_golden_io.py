@@ -5,12 +5,14 @@ no flag skips it (--//bc:avx512_vnni, --//bc:qengine and --//bc:corpus select
 what //bc's case tests run; nothing here reads them). So every golden file
 of every corpus is loaded with today's policy in every run of //tests/...:
 weights-only files by torch.load, archives by torch.jit.load, packages by
-their importer after every digest matched; also where a case test that reads
+their importer after every digest matched, torchao checkpoints by torch.load
+with torchao imported (or refused for a torchao class alone); also where a case test that reads
 it is SKIPPED (test_lstm on an AVX512-VNNI CPU, a case under another engine
 or corpus). Loading is what is promised here; the numbers are the case tests'.
 """
 
 import os
+import pickle
 import shutil
 import zipfile
 
@@ -39,6 +41,8 @@ def _weights_only_files():
 
 
 FILES = _weights_only_files()
+# (corpus, case) of every torchao case in every corpus that holds it.
+CHECKPOINTS = [(corpus, case) for corpus in CORPORA.values() for case in TABLE if corpus.holds(case) and case.kind == "torchao"]
 # (corpus, case) of every case with an archive or a package, in every corpus that holds it.
 LOADED_BY_CODE = [
     (corpus, case)
@@ -46,6 +50,10 @@ LOADED_BY_CODE = [
     for case in TABLE
     if corpus.holds(case) and {kinds.KINDS[case.kind].format_of(p) for p in case.parts} & {kinds.SCRIPT, kinds.PACKAGE}
 ]
+
+
+# The runfiles lead into the source tree, beside the tests/ this file resolves into.
+SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
 def _path(corpus, case, part):
@@ -72,9 +80,7 @@ def test_every_weights_only_golden_file_loads_with_todays_policy(corpus, case, p
     "corpus, case", LOADED_BY_CODE, ids=["%s/%s" % (corpus.name, case.name) for corpus, case in LOADED_BY_CODE]
 )
 def test_every_archive_and_package_loads_after_its_digests_match(corpus, case):
-    # The runfiles lead into the source tree, beside the tests/ this file resolves into.
-    source_tree = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    golden = golden_io.GoldenSet(case, corpus.directory, root=os.path.join(source_tree, corpus.directory))
+    golden = golden_io.GoldenSet(case, corpus.directory, root=os.path.join(SOURCE_TREE, corpus.directory))
     try:
         golden.verify()
     except golden_io.GoldenError as error:
@@ -84,11 +90,28 @@ def test_every_archive_and_package_loads_after_its_digests_match(corpus, case):
             assert golden.load(part) is not None, golden.path(part)
 
 
+@pytest.mark.parametrize("corpus, case", CHECKPOINTS, ids=["%s/%s" % (corpus.name, case.name) for corpus, case in CHECKPOINTS])
+def test_every_torchao_checkpoint_loads_or_is_refused_for_a_torchao_class_only(corpus, case):
+    import torchao  # noqa: F401 - registers torchao's classes as safe globals, as a user's import does
+
+    golden = golden_io.GoldenSet(case, corpus.directory, root=os.path.join(SOURCE_TREE, corpus.directory))
+    try:
+        golden.verify()  # digests, structure, and no global outside the allowlist and torchao
+    except golden_io.GoldenError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        assert golden.load("state_dict")
+    except pickle.UnpicklingError as error:
+        assert "Unsupported global: GLOBAL torchao." in str(error), str(error)
+
+
 def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
     named = {}
-    for corpus, case, part in FILES:
+    checkpoints = [(corpus, case, "state_dict") for corpus, case in CHECKPOINTS]
+    for corpus, case, part in FILES + checkpoints:
         for name in pickles.torch_save_globals(_path(corpus, case, part)):
-            named.setdefault(name, _path(corpus, case, part))
+            if not name.startswith(golden_io.TORCHAO_PREFIX):  # admitted by torchao itself
+                named.setdefault(name, _path(corpus, case, part))
     assert set(named) <= golden_io.ALLOWED_GLOBALS, {name: named[name] for name in set(named) - golden_io.ALLOWED_GLOBALS}
     assert golden_io.ALLOWED_GLOBALS - set(named) == set(), "allowed, but no corpus holds them"
 

@@ -77,7 +77,7 @@ def test_every_consumer_refuses_a_wrong_setting_with_the_same_line(wrong, tmp_pa
 
 
 @pytest.mark.parametrize("release, problem", [
-    ("today", "no past release 'today' in bc/releases.bzl (they are: 1.6.0, 1.10.2, 1.13.1); `tools/lock` without"),
+    ("today", "no past release 'today' in bc/releases.bzl (they are: 1.6.0, 1.10.2, 1.13.1, torchao-0.7.0, "),
     ("0.1", "no past release '0.1' in bc/releases.bzl"),
 ])
 def test_lock_names_an_unknown_release_in_one_line(release, problem):

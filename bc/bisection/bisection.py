@@ -4,7 +4,10 @@
 
 The releases are torch's on PyPI from the corpus's release to today's locked
 one (--range narrows them), each under the CPython it has wheels for here
-(3.11 where it has, else 3.8). The end points are tried first, then the
+(3.11 where it has, else 3.8). For a torchao case they are torchao's, each
+with the torch it was built against (TORCHAO_PAIRS in bc/releases.bzl), from
+the corpus's torchao to today's locked one; --range then takes torchao
+versions. The end points are tried first, then the
 releases between are bisected: each is installed into a throwaway
 environment (hash-locked like every environment here: third_party/pypi/
 environment.py, from the shared wheel directory), the case's checks run on
@@ -362,22 +365,22 @@ class Environments:
         self.tmp = os.path.join(scratch, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
 
-    def judge(self, release, python, case, corpus, engine):
+    def judge(self, release, python, requirements, case, corpus, engine):
         if release == self.today and python == "%d.%d" % sys.version_info[:2]:
             # Today's locked torch is the one this binary runs under (@pypi): no install.
-            self.report("  torch %s is today's lock, which this binary runs under" % release)
+            self.report("  %s is today's lock, which this binary runs under" % release)
             return self.probe(sys.executable, [self.workspace] + sys.path, case, corpus, engine)
         target = tempfile.mkdtemp(prefix="torch-%s-" % release, dir=self.scratch)
         try:
             interpreter = self.interpreters[python]
             built = run(
                 [interpreter, "-m", "third_party.pypi.environment", "--wheels", self.wheels, "--target", target,
-                 "torch==%s" % release, UNDECLARED],
+                 *requirements],
                 cwd=self.workspace, stderr=subprocess.PIPE, text=True,
                 env=dict(os.environ, PYTHONPATH=self.workspace, TMPDIR=self.tmp),
             )
             if built.returncode != 0:
-                return SKIP, "could not install torch %s here: %s" % (release, resolve.pip_said(built.stderr))
+                return SKIP, "could not install %s here: %s" % (" ".join(requirements), resolve.pip_said(built.stderr))
             site_packages = os.path.join(target, environment.SITE_PACKAGES)
             return self.probe(interpreter, [self.workspace, site_packages], case, corpus, engine)
         finally:
@@ -412,6 +415,51 @@ def _remove(directory, report):
         report("  could not remove %s (%d errors, first: %s); remove it by hand" % (directory, len(failures), failures[:1]))
 
 
+# How a torchao release is named among the releases tried: as its corpus is.
+TORCHAO_LABEL = "torchao-%s"
+
+
+def torchao_plan(pairs, low, high):
+    """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch."""
+    chosen = sorted(
+        (release for release in pairs if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)),
+        key=resolve.release_key,
+    )
+    releases = [(TORCHAO_LABEL % release, PYTHONS[0]) for release in chosen]
+    requirements = {TORCHAO_LABEL % release: ["torch==%s" % pairs[release], "torchao==%s" % release] for release in chosen}
+    return releases, requirements
+
+
+def _interpreters():
+    """{python: interpreter} of PYTHONS found here; a wrong setting is refused, a missing one noted."""
+    found = {}
+    for python in PYTHONS:
+        try:
+            found[python] = interpreters.find(python).executable
+        except interpreters.InterpreterError as error:
+            if interpreters.override(python):
+                raise BisectError(str(error))  # a wrong setting is refused, as everywhere
+            print("note: %s; releases only it has wheels for are left out" % error, flush=True)
+    return found
+
+
+def torch_plan(found, low, high):
+    """[(release, python)] of torch's releases on the index from low to high, each under its interpreter (found)."""
+    available = {}
+    for python, interpreter in found.items():
+        try:
+            available[python] = resolve.releases(interpreter, "torch")
+        except resolve.PipError as error:
+            raise BisectError(
+                "pip cannot list torch's releases for CPython %s: %s. Remedy: make the index reachable, or fix "
+                "pip's configuration (`pip config list`, PIP_INDEX_URL)" % (python, error))
+    releases = plan(available, low, high)
+    if len(releases) < 2:
+        raise BisectError("fewer than two torch releases from %s to %s on the index for CPython %s; widen --range"
+                          % (low, high, ", ".join(available) or "none"))
+    return releases
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="bazel run //bc:bisect --", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -435,31 +483,25 @@ def main(argv):
                           % (args.corpus, case.name, ", ".join(holding) or "none does"))
     corpus = holding[args.corpus]
     engine = engine_for(case, args.engine)
-    today = pinned.locked_version("torch", os.path.join(workspace, pinned.LOCK_PATH)).split("+")[0]
-    low, high = parse_range(args.range) if args.range else (corpus.name, today)
+    lock = os.path.join(workspace, pinned.LOCK_PATH)
+    if case.kind == "torchao":
+        today = pinned.locked_version("torchao", lock)
+        low, high = parse_range(args.range) if args.range else (corpus.torchao, today)
+    else:
+        today = pinned.locked_version("torch", lock).split("+")[0]
+        low, high = parse_range(args.range) if args.range else (corpus.name, today)
 
     confine = confinement(case)
-
-    found = {}
-    for python in PYTHONS:
-        try:
-            found[python] = interpreters.find(python).executable
-        except interpreters.InterpreterError as error:
-            if interpreters.override(python):
-                raise BisectError(str(error))  # a wrong setting is refused, as everywhere
-            print("note: %s; releases only it has wheels for are left out" % error, flush=True)
-    available = {}
-    for python, interpreter in found.items():
-        try:
-            available[python] = resolve.releases(interpreter, "torch")
-        except resolve.PipError as error:
-            raise BisectError(
-                "pip cannot list torch's releases for CPython %s: %s. Remedy: make the index reachable, or fix "
-                "pip's configuration (`pip config list`, PIP_INDEX_URL)" % (python, error))
-    releases = plan(available, low, high)
+    found = _interpreters()
+    if case.kind == "torchao":
+        releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)
+        today = TORCHAO_LABEL % today
+    else:
+        releases = torch_plan(found, low, high)
+        requirements = {release: ["torch==%s" % release, UNDECLARED] for release, _ in releases}
+    releases = [(release, python) for release, python in releases if python in found]
     if len(releases) < 2:
-        raise BisectError("fewer than two torch releases from %s to %s on the index for CPython %s; widen --range"
-                          % (low, high, ", ".join(available) or "none"))
+        raise BisectError("fewer than two releases from %s to %s to try here; widen --range" % (low, high))
     pythons = dict(releases)
     print("bisecting %s on the %s corpus under engine %s: %d releases from %s to %s"
           % (case.name, corpus.name, engine or "-", len(releases), releases[0][0], releases[-1][0]), flush=True)
@@ -467,7 +509,7 @@ def main(argv):
 
     def announce(release, left):
         count[0] += 1
-        print("[%d] torch %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
+        print("[%d] %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
               flush=True)
 
     scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
@@ -476,7 +518,7 @@ def main(argv):
                                     today, confine)
 
         def judge(release):
-            result, problem = environments.judge(release, pythons[release], case, corpus, engine)
+            result, problem = environments.judge(release, pythons[release], requirements[release], case, corpus, engine)
             print("%-8s %-4s %s" % (release, result, problem), flush=True)
             return result, problem
 

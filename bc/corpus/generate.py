@@ -141,7 +141,11 @@ def main(argv):
             print("generate %s: torch %s reads %s as %s; both are set" % (case.name, corpus.name, name, old_name), file=sys.stderr)
         for name, why in sorted(corpus.unhonoured_pins.items()):
             print("generate %s: torch %s does not honour %s: %s (recorded in the manifest)" % (case.name, corpus.name, name, why), file=sys.stderr)
-    generate(case, args.out, producer, origin)
+    try:
+        generate(case, args.out, producer, origin)
+    except produce.CannotWrite as error:
+        print("generate %s: %s; the table must leave it out (left_out in %s)" % (case.name, error, corpora.RELEASES_NAME), file=sys.stderr)
+        return 2
     return 0
 
 

@@ -10,6 +10,10 @@ from bc import modules
 from bc.torch_api import quantization
 
 
+class CannotWrite(Exception):
+    """The release cannot write the case; the message says why, for bc/releases.bzl's left_out."""
+
+
 def example_input(case):
     """The input a generator feeds the case: random, quantized as the seed does for op kinds."""
     example = torch.rand(*case.input_size).float()
@@ -61,3 +65,18 @@ def produce_package(case):
         "get_attr_targets": modules.get_attr_targets(quantized),
         "expected": quantized(example),
     }
+
+
+def produce_torchao(case):
+    # Imported here: only the torchao kind's generators have torchao.
+    from bc import torchao_api
+
+    dtype = getattr(torch, case.dtype)
+    model = modules.build(case.module).to(dtype)
+    example = torch.randn(*case.input_size).to(dtype)
+    try:
+        config, recorded = torchao_api.build(case.config)
+    except torchao_api.Unwritable as error:
+        raise CannotWrite(str(error)) from None
+    torchao_api.quantize(model, config)
+    return {"input": example, "state_dict": model.state_dict(), "config": recorded, "expected": model(example)}

@@ -231,8 +231,9 @@ def _adoption_problem(case, golden_dir, part):
     if problem is None:
         try:
             formats.read_format(path)
-            if kinds.KINDS[case.kind].format_of(part) not in (kinds.SCRIPT, kinds.PACKAGE):
-                outside = golden_io.refused_globals(path)
+            format = kinds.KINDS[case.kind].format_of(part)
+            if format not in (kinds.SCRIPT, kinds.PACKAGE):
+                outside = golden_io.outside_policy(path, format)
                 if outside:
                     problem = (
                         "unsafe: loading it would call code outside the weights-only allowlist (%s); refused "

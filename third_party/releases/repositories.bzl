@@ -17,7 +17,7 @@ def python_repository(version):
     return "python_" + version.replace(".", "_")
 
 def release_repository(release):
-    return "torch_" + release.replace(".", "_")
+    return "torch_" + release.replace(".", "_").replace("-", "_")
 
 def release_repositories():
     """@torch_<release> per past release, and @python_<v> per interpreter they need but the project's."""
