@@ -95,13 +95,18 @@ def output(case, golden, model):
     )
 
 
-def check(case, golden, engine, recorded):
+def check(case, golden, engine, recorded, loader=None):
     """Problems found in one case's files of a corpus under one engine (already selected); [] if none.
 
     recorded(loader): the difference recorded for that loader, which the
     observation must then equal, or None (bc/harness.py decides which apply).
+    loader: run that loader's step only (bisection asks when one record's loader started failing).
     """
     steps = globals()[kinds.KINDS[case.kind].check](case, golden)
+    if loader is not None:
+        steps = [step for step in steps if step[0] == loader]
+        if not steps:
+            raise ValueError("%s has no loader %r" % (case.name, loader))
     return _run_steps(case, golden, engine, steps, recorded)
 
 

@@ -170,7 +170,9 @@ def test_an_engine_the_case_does_not_run_under_is_refused_listing_its_engines():
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A source tree as `bazel run` names it, with today's lock; the index and interpreters must not be asked."""
-    (tmp_path / "requirements_lock.txt").write_text("torch==2.13.0+cpu \\\n    --hash=sha256:%s\n" % ("0" * 64))
+    (tmp_path / "requirements_lock.txt").write_text(
+        "".join("%s \\\n    --hash=sha256:%s\n" % (pin, "0" * 64) for pin in ("torch==2.13.0+cpu", "torchao==0.18.0"))
+    )
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
 
     def slow(*args):
@@ -187,6 +189,9 @@ def workspace(tmp_path, monkeypatch):
     (["test_per_channel_observer", "--corpus", "1.6.0", "--engine", "fbgemm"], "is engine-independent"),
     (["test_linear", "--corpus", "today"], "give a past release whose corpus holds test_linear: 1.6.0, 1.10.2"),
     (["test_linear_relu_package_quantization_transforms", "--corpus", "1.6.0"], "holds it: 1.13.1"),
+    (["test_torchao_intx_weight_only_v2", "--corpus", "torchao-0.13.0", "--loader", "eager"],
+     "give the loader of one of test_torchao_intx_weight_only_v2's records: checkpoint, config"),
+    (["test_torchao_int8_weight_only_v2", "--corpus", "torchao-0.16.0", "--range", "0.18.0..0.16.0"], "the range is backwards"),
 ])
 def test_requests_are_refused_before_anything_slow_runs(workspace, args, problem):
     with pytest.raises(bisect.BisectError) as error:

@@ -1,6 +1,6 @@
 """Names the first torch release that fails a case on a past corpus: `bazel run //bc:bisect`.
 
-    bazel run //bc:bisect -- CASE --corpus RELEASE [--engine ENGINE] [--range A..B] [--linear]
+    bazel run //bc:bisect -- CASE --corpus RELEASE [--engine ENGINE] [--loader LOADER] [--range A..B] [--linear]
 
 The releases are torch's on PyPI from the corpus's release to today's locked
 one (--range narrows them), each under the CPython it has wheels for here
@@ -365,11 +365,11 @@ class Environments:
         self.tmp = os.path.join(scratch, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
 
-    def judge(self, release, python, requirements, case, corpus, engine):
+    def judge(self, release, python, requirements, case, corpus, engine, loader=None):
         if release == self.today and python == "%d.%d" % sys.version_info[:2]:
             # Today's locked torch is the one this binary runs under (@pypi): no install.
             self.report("  %s is today's lock, which this binary runs under" % release)
-            return self.probe(sys.executable, [self.workspace] + sys.path, case, corpus, engine)
+            return self.probe(sys.executable, [self.workspace] + sys.path, case, corpus, engine, loader)
         target = tempfile.mkdtemp(prefix="torch-%s-" % release, dir=self.scratch)
         try:
             interpreter = self.interpreters[python]
@@ -382,13 +382,13 @@ class Environments:
             if built.returncode != 0:
                 return SKIP, "could not install %s here: %s" % (" ".join(requirements), resolve.pip_said(built.stderr))
             site_packages = os.path.join(target, environment.SITE_PACKAGES)
-            return self.probe(interpreter, [self.workspace, site_packages], case, corpus, engine)
+            return self.probe(interpreter, [self.workspace, site_packages], case, corpus, engine, loader)
         finally:
             _remove(target, self.report)
 
-    def probe(self, interpreter, path, case, corpus, engine):
+    def probe(self, interpreter, path, case, corpus, engine, loader=None):
         """(PASS | FAIL | SKIP, first problem line) of probe_checks under that interpreter and path."""
-        command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, case.name, corpus.name] + ([engine] if engine else [])
+        command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, case.name, corpus.name, engine or "", loader or ""]
         if self.confine:
             prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
             command = confined(command, [self.workspace, prefix, *path])
@@ -466,6 +466,7 @@ def main(argv):
     parser.add_argument("case")
     parser.add_argument("--corpus", required=True, help="a past release of bc/releases.bzl")
     parser.add_argument("--engine", help="a quantized engine of the case; default: its first")
+    parser.add_argument("--loader", help="judge by that loader's checks only: the loader of one record of the case")
     parser.add_argument("--range", help="A..B: only the releases from A to B")
     parser.add_argument("--linear", action="store_true", help="try every release in order instead of bisecting")
     args = parser.parse_args(argv)
@@ -483,6 +484,10 @@ def main(argv):
                           % (args.corpus, case.name, ", ".join(holding) or "none does"))
     corpus = holding[args.corpus]
     engine = engine_for(case, args.engine)
+    recorded_loaders = sorted({record["loader"] for record in case.differences})
+    if args.loader is not None and args.loader not in recorded_loaders:
+        raise BisectError("--loader %s: give the loader of one of %s's records: %s"
+                          % (args.loader, case.name, ", ".join(recorded_loaders) or "it has none"))
     lock = os.path.join(workspace, pinned.LOCK_PATH)
     if case.kind == "torchao":
         today = pinned.locked_version("torchao", lock)
@@ -518,7 +523,8 @@ def main(argv):
                                     today, confine)
 
         def judge(release):
-            result, problem = environments.judge(release, pythons[release], requirements[release], case, corpus, engine)
+            result, problem = environments.judge(release, pythons[release], requirements[release], case, corpus, engine,
+                                                 args.loader)
             print("%-8s %-4s %s" % (release, result, problem), flush=True)
             return result, problem
 
@@ -533,7 +539,7 @@ def main(argv):
 PROBE = "--probe-checks"
 
 
-def probe_checks(case_name, corpus_name, engine=None):
+def probe_checks(case_name, corpus_name, engine="", loader=""):
     """Prints {"torch": version, "problems": [...]} for one case on one corpus under the torch this process runs.
 
     The case test's harness (bc/harness.py), judged without the recorded
@@ -550,7 +556,7 @@ def probe_checks(case_name, corpus_name, engine=None):
 
     case = case_table.load_table()[case_name]
     try:
-        problems = harness.CaseInCorpus(case, corpus_name).check(engine, harness.UNRECORDED)
+        problems = harness.CaseInCorpus(case, corpus_name).check(engine or None, harness.UNRECORDED, loader or None)
     except golden_io.GoldenError as error:
         problems = [str(error)]
     print(json.dumps({"torch": torch.__version__, "problems": problems}))
