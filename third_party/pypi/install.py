@@ -24,6 +24,14 @@ interpreter, inside the repository directory. It
      directory and environment.txt, and rules_python's hub names for it
      (@pypi//torch, @pypi//absl_py, ...), one per locked distribution.
 
+The installed directory is shared: it is made once per environment (the
+locked pins, the exclusions, the interpreter and this installer, hashed) in
+environments/ beside the wheel directory, and each repository's
+site-packages is a symlink to it. A second output base (the two checkouts of
+tools/ci/check_regenerate_reproducible, a bisect clone) installs nothing:
+PyPI's CUDA builds are 5 to 7 GB unpacked. It is written under a temporary
+name and renamed when complete, so no repository links to a half-made one.
+
 Why one directory: distributions find each other's files through paths
 relative to a shared site-packages. PyPI's Linux torch is a CUDA build whose
 libraries carry RPATHs such as $ORIGIN/../../nvidia/cu13/lib, which resolve
@@ -38,12 +46,14 @@ still cover every file in it.
 import argparse
 import compileall
 import fnmatch
+import hashlib
 import os
 import py_compile
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 from third_party.pypi import lockfile
 
@@ -163,6 +173,44 @@ def write_build_files(repo, dists):
         )
 
 
+def environment_key(pins, exclude):
+    """What the installed directory depends on, hashed: the pins, the exclusions, the interpreter, this installer."""
+    digest = hashlib.sha256()
+    with open(os.path.abspath(__file__), "rb") as f:
+        digest.update(f.read())
+    for part in [sys.version, sys.executable] + pins + ["--exclude"] + exclude:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def installed(lock, wheels, exclude, pins):
+    """The shared installed environment of these pins (made now if it is not yet), with its distributions."""
+    environments = os.path.join(os.path.dirname(os.path.abspath(wheels)), "environments")
+    shared = os.path.join(environments, environment_key(pins, exclude))
+    if not os.path.isdir(shared):
+        os.makedirs(environments, exist_ok=True)
+        partial = tempfile.mkdtemp(prefix=os.path.basename(shared) + ".partial-", dir=environments)
+        try:
+            site_packages = os.path.join(partial, SITE_PACKAGES)
+            pip_install(lock, site_packages, wheels)
+            for dist_info in sorted(d for d in os.listdir(site_packages) if d.endswith(".dist-info")):
+                for path in outside_files(os.path.join(site_packages, dist_info)):
+                    os.remove(os.path.join(site_packages, path))
+            prune(site_packages, exclude)
+            compile_bytecode(site_packages)
+            os.rename(partial, shared)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            if not os.path.isdir(shared):
+                raise
+            # Another output base completed the same environment first: use it.
+    site_packages = os.path.join(shared, SITE_PACKAGES)
+    dists = [
+        read_metadata(os.path.join(site_packages, d)) for d in sorted(os.listdir(site_packages)) if d.endswith(".dist-info")
+    ]
+    return site_packages, dists
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lock", required=True, help="requirements file with --hash pins")
@@ -178,21 +226,13 @@ def main():
     )
     args = parser.parse_args()
 
-    site_packages = os.path.join(args.repo, SITE_PACKAGES)
-    shutil.rmtree(site_packages, ignore_errors=True)
-    pip_install(args.lock, site_packages, args.wheels)
-
-    dists = []
-    for dist_info in sorted(d for d in os.listdir(site_packages) if d.endswith(".dist-info")):
-        dist_info = os.path.join(site_packages, dist_info)
-        dists.append(read_metadata(dist_info))
-        for path in outside_files(dist_info):
-            os.remove(os.path.join(site_packages, path))
-    prune(site_packages, args.exclude)
-    compile_bytecode(site_packages)
-
     with open(args.lock, encoding="utf-8") as f:
         pins = lockfile.environment(f.read())
+    shared, dists = installed(args.lock, args.wheels, args.exclude, pins)
+    link = os.path.join(args.repo, SITE_PACKAGES)
+    if os.path.lexists(link):
+        shutil.rmtree(link) if os.path.isdir(link) and not os.path.islink(link) else os.remove(link)
+    os.symlink(shared, link)
     with open(os.path.join(args.repo, ENVIRONMENT), "w", encoding="utf-8") as f:
         f.write("".join(pin + "\n" for pin in pins))
     write_build_files(args.repo, dists)
