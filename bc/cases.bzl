@@ -691,9 +691,9 @@ CASES = [
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.IntxUnpackedTensor\ntoday's torchao cannot give torchao.quantization.IntxUnpackedTensor: torchao.quantization has no IntxUnpackedTensor",
-                "reason": "a version-2 checkpoint of 0.13.0 holds torchao.quantization.IntxUnpackedTensor, which pytorch/ao pull request 2861 ('Update IntxUnpackedTensor to support dynamic activation', first in 0.14.1) renamed to IntxUnpackedToInt8Tensor without an alias, so torch's weights-only loader refuses the old name. Version 2 is the format torchao keeps (issues 2752, 2967): no deprecation covers it",
+                "reason": "a version-2 checkpoint of 0.13.0 holds torchao.quantization.IntxUnpackedTensor, which pytorch/ao pull request 2861 ('Update IntxUnpackedTensor to support dynamic activation', in 0.14.0) renamed to IntxUnpackedToInt8Tensor without an alias, so torch's weights-only loader refuses the old name. Version 2 is the format torchao keeps (issues 2752, 2967): no deprecation covers it",
                 "verdict": "break",
-                "first_failing": "torchao-0.14.1",
+                "first_failing": "torchao-0.14.0",
             },
             {
                 "corpus": "torchao-0.13.0",
@@ -705,7 +705,7 @@ CASES = [
                 "first_failing": "torchao-0.17.0",
             },
         ],
-        "note": "the same as an unpacked int8 tensor subclass (IntxUnpackedTensor in 0.13, IntxUnpackedToInt8Tensor from 0.14.1)",
+        "note": "the same as an unpacked int8 tensor subclass (IntxUnpackedTensor in 0.13, IntxUnpackedToInt8Tensor from 0.14.0)",
     },
     {
         "name": "test_torchao_int8_dynamic_activation_intx_weight_v1",

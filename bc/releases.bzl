@@ -176,7 +176,7 @@ RELEASES = [
             "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.13.0's Int8DynamicActivationInt8WeightConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
             "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails: NotImplementedError: Could not run 'aten::_convert_weight_to_int4pack' with arguments from the 'CPU' backend (torch 2.8.0 packs int4 for TensorCoreTiledLayout on CUDA only)",
             "test_torchao_prototype_int4_opaque": "torchao 0.13.0 has no CPU int4 prototype config (Int4WeightOnlyOpaqueTensorConfig came with 0.15.0)",
-            "test_torchao_int8_dynamic_activation_intx_weight_v2": "torchao 0.13.0's Int8DynamicActivationIntxWeightConfig has no version field: it writes version 1 only (the field came with 0.14.1)",
+            "test_torchao_int8_dynamic_activation_intx_weight_v2": "torchao 0.13.0's Int8DynamicActivationIntxWeightConfig has no version field: it writes version 1 only (0.14.1 has the field)",
         },
         "note": "configs with a version field, version 1 the default for most (August 2025); torch 2.8.0, a CUDA build",
     },
