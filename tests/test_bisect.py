@@ -48,12 +48,12 @@ def test_torchao_releases_are_tried_each_with_its_own_torch_from_the_corpus_to_t
     assert requirements["torchao-0.10.0"] == ["torch==2.6.0", "torchao==0.10.0"]
 
 
-def test_every_torchao_corpus_and_todays_torchao_are_in_the_pairs():
+def test_every_torchao_corpus_is_in_the_pairs_and_an_unpaired_release_is_refused():
     pairs = bisect.corpora.torchao_pairs()
     held = [corpus.torchao for corpus in bisect.corpora.load().values() if corpus.torchao]
     assert held and set(held) <= set(pairs)
-    with open(os.path.join(os.path.dirname(bisect.corpora.RELEASES_PATH), "..", "requirements_lock.txt")) as f:
-        assert "torchao==%s " % max(pairs, key=bisect.resolve.release_key) in f.read()
+    with pytest.raises(bisect.BisectError, match="TORCHAO_PAIRS has no torchao 0.99.0: add it"):
+        bisect.torchao_plan(pairs, "0.16.0", "0.99.0")
 
 
 def judge_by(history):

@@ -1,16 +1,17 @@
-"""tools/differences: the torchao matrix in README.md is the one the case table gives."""
+"""tools/differences: docs/torchao.md holds the torchao matrix and records the case table gives."""
 
 import subprocess
 import sys
 
+import pytest
 
-def test_the_readme_holds_the_torchao_matrix_of_the_case_table():
-    matrix = subprocess.run(
-        [sys.executable, "tools/differences", "--matrix", "torchao"], capture_output=True, text=True, check=True
-    ).stdout
-    with open("README.md", encoding="utf-8") as f:
-        readme = f.read()
-    assert matrix.strip() in readme, "README.md's torchao table is stale; paste in `tools/differences --matrix torchao`:\n" + matrix
+
+@pytest.mark.parametrize("args", [["--matrix", "torchao"], ["--kind", "torchao"]])
+def test_docs_hold_the_torchao_tables_of_the_case_table(args):
+    table = subprocess.run([sys.executable, "tools/differences"] + args, capture_output=True, text=True, check=True).stdout
+    with open("docs/torchao.md", encoding="utf-8") as f:
+        doc = f.read()
+    assert table.strip() in doc, "docs/torchao.md is stale; paste in `tools/differences %s`:\n%s" % (" ".join(args), table)
 
 
 def test_every_record_is_a_row():

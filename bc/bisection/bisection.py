@@ -421,6 +421,10 @@ TORCHAO_LABEL = "torchao-%s"
 
 def torchao_plan(pairs, low, high):
     """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch."""
+    unpaired = [end for end in (low, high) if end not in pairs]
+    if unpaired:
+        raise BisectError("bc/releases.bzl's TORCHAO_PAIRS has no torchao %s: add it with the torch it was built against"
+                          % " or ".join(unpaired))
     chosen = sorted(
         (release for release in pairs if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)),
         key=resolve.release_key,
