@@ -81,7 +81,7 @@ def test_the_checks_run_a_hostile_package_with_no_network_and_a_private_tmp(work
     assert bisection.confinement(PACKAGE) is True, bisection.confinement_problem()
     environments = bisection.Environments(workspace, workspace, os.path.join(workspace, "scratch"), {},
                                           report=print, today="2.13.0", confine=True)
-    result, problem = environments.probe(sys.executable, sys.path, PACKAGE, CORPUS, PACKAGE.engines[0])
+    (result, problem), = environments.probe(sys.executable, sys.path, [bisection.Target(PACKAGE, CORPUS, PACKAGE.engines[0], None)])
     with open(os.path.join(workspace, REPORT)) as f:
         seen = json.load(f)  # the package's code ran, and said what it saw
     assert result == bisection.FAIL, problem  # its model is no model
@@ -98,7 +98,7 @@ def test_unconfined_the_same_package_reaches_the_callers_tmp(workspace):
     environments = bisection.Environments(workspace, workspace, os.path.join(workspace, "scratch"), {},
                                           report=print, today="2.13.0", confine=False)
     try:
-        environments.probe(sys.executable, sys.path, PACKAGE, CORPUS, PACKAGE.engines[0])
+        environments.probe(sys.executable, sys.path, [bisection.Target(PACKAGE, CORPUS, PACKAGE.engines[0], None)])
         assert os.path.exists(PAYLOAD)
     finally:
         if os.path.exists(PAYLOAD):
@@ -114,5 +114,5 @@ def test_the_checks_judge_a_past_corpus_without_its_recorded_differences(source_
         shutil.copyfile(os.path.join(corpus.directory, name), os.path.join(source_tree, corpus.directory, name))
     environments = bisection.Environments(source_tree, source_tree, os.path.join(source_tree, "scratch"), {},
                                           report=print, today="2.13.0", confine=True)
-    result, problem = environments.probe(sys.executable, sys.path, observer, corpus, None)
+    (result, problem), = environments.probe(sys.executable, sys.path, [bisection.Target(observer, corpus, None, None)])
     assert (result, problem) == (bisection.FAIL, "saved keys dropped by the round trip: max_vals, min_vals")

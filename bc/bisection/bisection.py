@@ -28,6 +28,7 @@ they wrote outside the shared wheel directory.
 """
 
 import argparse
+import collections
 import contextlib
 import ctypes
 import json
@@ -365,11 +366,12 @@ class Environments:
         self.tmp = os.path.join(scratch, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
 
-    def judge(self, release, python, requirements, case, corpus, engine, loader=None):
+    def judge(self, release, python, requirements, targets):
+        """[(PASS | FAIL | SKIP, first problem line)] of each target's checks under the release, installed once."""
         if release == self.today and python == "%d.%d" % sys.version_info[:2]:
             # Today's locked torch is the one this binary runs under (@pypi): no install.
             self.report("  %s is today's lock, which this binary runs under" % release)
-            return self.probe(sys.executable, [self.workspace] + sys.path, case, corpus, engine, loader)
+            return self.probe(sys.executable, [self.workspace] + sys.path, targets)
         target = tempfile.mkdtemp(prefix="torch-%s-" % release, dir=self.scratch)
         try:
             interpreter = self.interpreters[python]
@@ -380,15 +382,17 @@ class Environments:
                 env=dict(os.environ, PYTHONPATH=self.workspace, TMPDIR=self.tmp),
             )
             if built.returncode != 0:
-                return SKIP, "could not install %s here: %s" % (" ".join(requirements), resolve.pip_said(built.stderr))
+                why = "could not install %s here: %s" % (" ".join(requirements), resolve.pip_said(built.stderr))
+                return [(SKIP, why)] * len(targets)
             site_packages = os.path.join(target, environment.SITE_PACKAGES)
-            return self.probe(interpreter, [self.workspace, site_packages], case, corpus, engine, loader)
+            return self.probe(interpreter, [self.workspace, site_packages], targets)
         finally:
             _remove(target, self.report)
 
-    def probe(self, interpreter, path, case, corpus, engine, loader=None):
-        """(PASS | FAIL | SKIP, first problem line) of probe_checks under that interpreter and path."""
-        command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, case.name, corpus.name, engine or "", loader or ""]
+    def probe(self, interpreter, path, targets):
+        """[(PASS | FAIL | SKIP, first problem line)] of probe_checks, in one process of that interpreter and path."""
+        named = [[t.case.name, t.corpus.name, t.engine or "", t.loader or ""] for t in targets]
+        command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, json.dumps(named)]
         if self.confine:
             prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
             command = confined(command, [self.workspace, prefix, *path])
@@ -400,12 +404,23 @@ class Environments:
         lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
         if result.returncode != 0 or not lines:
             last = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
-            return SKIP, "could not run the checks under it: %s" % last
-        problems = json.loads(lines[-1])["problems"]
-        if not problems:
-            return PASS, ""
-        detail = [line.strip() for line in problems[0].splitlines()[1:] if line.strip()]
-        return FAIL, (detail[0] if detail else problems[0].splitlines()[0])[:160]
+            return [(SKIP, "could not run the checks under it: %s" % last)] * len(targets)
+        return [_verdict(problems) for problems in json.loads(lines[-1])["problems"]]
+
+
+def _verdict(problems):
+    if not problems:
+        return PASS, ""
+    detail = [line.strip() for line in problems[0].splitlines()[1:] if line.strip()]
+    return FAIL, (detail[0] if detail else problems[0].splitlines()[0])[:160]
+
+
+class Target(collections.namedtuple("Target", "case corpus engine loader")):
+    """What a probe judges: one case's files of one corpus, under an engine (None: independent), by a loader (None: all)."""
+
+
+def _key(target):
+    return target.case.name, target.corpus.name, target.engine, target.loader
 
 
 def _remove(directory, report):
@@ -467,8 +482,11 @@ def torch_plan(found, low, high):
 def main(argv):
     parser = argparse.ArgumentParser(prog="bazel run //bc:bisect --", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("case")
-    parser.add_argument("--corpus", required=True, help="a past release of bc/releases.bzl")
+    parser.add_argument("case", nargs="?")
+    parser.add_argument("--corpus", help="a past release of bc/releases.bzl")
+    parser.add_argument("--records", metavar="KIND", choices=["torchao"],
+                        help="instead of one case: every recorded difference of the kind's cases on a past corpus, "
+                             "each judged in every release (installed once) from the oldest corpus's to today's")
     parser.add_argument("--engine", help="a quantized engine of the case; default: its first")
     parser.add_argument("--loader", help="judge by that loader's checks only: the loader of one record of the case")
     parser.add_argument("--range", help="A..B: only the releases from A to B")
@@ -478,6 +496,10 @@ def main(argv):
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
         raise BisectError("it reads the corpus in the source tree: run it with `bazel run //bc:bisect -- ...`")
+    if args.records:
+        return every_record(args.records, workspace)
+    if not args.case or not args.corpus:
+        raise BisectError("give a case and --corpus RELEASE, or --records KIND")
     try:
         case = case_table.load_table()[args.case]
     except case_table.TableError as error:
@@ -527,8 +549,9 @@ def main(argv):
                                     today, confine)
 
         def judge(release):
-            result, problem = environments.judge(release, pythons[release], requirements[release], case, corpus, engine,
-                                                 args.loader)
+            (result, problem), = environments.judge(
+                release, pythons[release], requirements[release], [Target(case, corpus, engine, args.loader)]
+            )
             print("%-8s %-4s %s" % (release, result, problem), flush=True)
             return result, problem
 
@@ -539,12 +562,63 @@ def main(argv):
     return 0 if outcome.first_failing or outcome.same_ends else 1
 
 
+def every_record(kind, workspace):
+    """First failing release of each record of a past corpus, for every torchao case: one install per release.
+
+    Each (case, corpus, loader) of a record is judged by that loader alone,
+    in every release from its corpus's to today's (linearly, so a history
+    that is not one change shows as such); the conclusion per record is
+    bisect's, from those results.
+    """
+    corpora_found = corpora.load()
+    table = case_table.load_table()
+    named = sorted(
+        {
+            (case.name, record["corpus"], record["loader"])
+            for case in table
+            if case.kind == kind
+            for record in case.differences
+            if record["corpus"] != corpora.TODAY
+        },
+        key=lambda n: (n[0], resolve.release_key(corpora_found[n[1]].torchao), n[2]),
+    )
+    targets = [Target(table[case], corpora_found[corpus], None, loader) for case, corpus, loader in named]
+    if not targets:
+        raise BisectError("no %s case records a difference on a past corpus" % kind)
+    today = pinned.locked_version("torchao", os.path.join(workspace, pinned.LOCK_PATH))
+    oldest = min((t.corpus.torchao for t in targets), key=resolve.release_key)
+    releases, requirements = torchao_plan(corpora.torchao_pairs(), oldest, today)
+    found = _interpreters()
+    print("judging %d records of %s cases in %d releases, %s to %s" % (len(targets), kind, len(releases), oldest, today),
+          flush=True)
+    history = {}
+    scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
+    try:
+        environments = Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True),
+                                    TORCHAO_LABEL % today, confinement(targets[0].case))
+        for count, (release, python) in enumerate(releases, 1):
+            judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(release[len("torchao-"):])]
+            print("[%d/%d] %s: %d records" % (count, len(releases), release, len(judged)), flush=True)
+            for target, outcome in zip(judged, environments.judge(release, python, requirements[release], judged)):
+                history[_key(target), release] = outcome
+                print("  %-8s %s %s %s: %s" % (outcome[0], target.case.name, target.corpus.name, target.loader, outcome[1]),
+                      flush=True)
+    finally:
+        _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
+    for target in targets:
+        mine = [release for release, _ in releases if (_key(target), release) in history]
+        outcome = bisect(mine, lambda release, key=_key(target): history[key, release], linear=True)
+        print("%s %s %s: %s" % (target.case.name, target.corpus.name, target.loader, outcome.conclusion()), flush=True)
+    return 0
+
+
 # The first argument that makes this module the probe, in a process of the release being judged.
 PROBE = "--probe-checks"
 
 
-def probe_checks(case_name, corpus_name, engine="", loader=""):
-    """Prints {"torch": version, "problems": [...]} for one case on one corpus under the torch this process runs.
+def probe_checks(named):
+    """Prints {"torch": version, "problems": [[...] per target]} for targets named as JSON [[case, corpus, engine,
+    loader], ...] ("" for none) under the torch this process runs.
 
     The case test's harness (bc/harness.py), judged without the recorded
     differences: bisection asks what each release does with the files
@@ -558,12 +632,17 @@ def probe_checks(case_name, corpus_name, engine="", loader=""):
 
     from bc import golden_io, harness
 
-    case = case_table.load_table()[case_name]
-    try:
-        problems = harness.CaseInCorpus(case, corpus_name).check(engine or None, harness.UNRECORDED, loader or None)
-    except golden_io.GoldenError as error:
-        problems = [str(error)]
-    print(json.dumps({"torch": torch.__version__, "problems": problems}))
+    table = case_table.load_table()
+    found = []
+    for case_name, corpus_name, engine, loader in json.loads(named):
+        try:
+            problems = harness.CaseInCorpus(table[case_name], corpus_name).check(
+                engine or None, harness.UNRECORDED, loader or None
+            )
+        except golden_io.GoldenError as error:
+            problems = [str(error)]
+        found.append(problems)
+    print(json.dumps({"torch": torch.__version__, "problems": found}))
 
 
 if __name__ == "__main__" and sys.argv[1:2] == [PROBE]:
