@@ -294,3 +294,26 @@ def test_an_interrupt_kills_the_whole_process_group_and_leaves_nothing(tmp_path,
             os.kill(grandchild, signal.SIGKILL)
         if bisecting.poll() is None:
             bisecting.kill()
+
+
+def test_every_record_is_judged_by_its_loader_in_each_release_from_its_corpus_and_concluded(workspace, monkeypatch, capsys):
+    judged = {}
+
+    def judge(self, release, python, requirements, targets):
+        judged[release] = [(t.case.name, t.corpus.name, t.loader) for t in targets]
+        # Every record fails from torchao 0.17.0 on, whatever its corpus.
+        fails = bisect.resolve.release_key(release.split("-")[1]) >= bisect.resolve.release_key("0.17.0")
+        return [(FAIL, "gone") if fails else (PASS, "")] * len(targets)
+
+    monkeypatch.setattr(bisect.Environments, "judge", judge)
+    monkeypatch.setattr(bisect, "_interpreters", lambda: {"3.11": sys.executable})
+    monkeypatch.setattr(bisect, "confinement", lambda case: False)
+    assert bisect.main(["--records", "torchao"]) == 0
+    records = {(case.name, r["corpus"], r["loader"]) for case in TABLE for r in case.differences
+               if case.kind == "torchao" and r["corpus"] != "today"}
+    assert set(judged["torchao-0.18.0"]) == records  # today's judges every one
+    assert all(corpus == "torchao-0.7.0" for _, corpus, _ in judged["torchao-0.7.0"])  # a release judges no newer corpus
+    out = capsys.readouterr().out
+    concluded = [line for line in out.splitlines() if line.startswith("test_torchao_") and ": " in line]
+    assert len(concluded) == len(records)
+    assert all("first failing: torchao-0.17.0 (last passing: torchao-0.16.0)" in line for line in concluded), out
