@@ -146,7 +146,7 @@ def absent(names):
             found[name] = "no module %s" % module_name
         elif not hasattr(module, attribute):
             found[name] = "%s has no %s" % (module_name, attribute)
-        elif getattr(module, attribute) not in allowed and isinstance(getattr(module, attribute), type):
+        elif getattr(module, attribute) not in allowed:
             found[name] = "not registered as a safe global"
     return found
 

@@ -185,6 +185,29 @@ def test_a_past_lstm_state_dict_naming_a_global_outside_the_allowlist_is_refused
     assert payload in message
 
 
+def test_a_torchao_checkpoint_naming_a_global_outside_the_allowlist_and_torchao_is_refused(tmp_path):
+    golden = _copy_past_case("torchao-0.7.0", TABLE["test_torchao_int8_weight_only_v1"], str(tmp_path / "serialized"))
+    path = golden.path("state_dict")
+    _rename_global(path, b"torchao.dtypes.utils\nPlainLayout", b"os\nsystem")
+    adopt(golden)
+    message = verify_error(golden)
+    assert path in message and "unsafe: its pickle names os.system, outside the weights-only allowlist and outside torchao" in message
+
+
+def test_a_torchao_name_torchao_does_not_register_reaches_torchs_loader_which_refuses_it(tmp_path):
+    from bc import checks
+
+    case = TABLE["test_torchao_int8_weight_only_v1"]
+    golden = _copy_past_case("torchao-0.7.0", case, str(tmp_path / "serialized"))
+    _rename_global(golden.path("state_dict"), b"torchao.dtypes.utils\nPlainLayout", b"torchao.quantization\nquantize_")
+    adopt(golden)
+    golden.verify()  # a torchao name: torch's weights-only loader decides
+    (loader, _, checkpoint), _ = checks.check_torchao(case, golden)
+    found = checkpoint()
+    assert loader == "checkpoint"
+    assert "today's torchao cannot give torchao.quantization.quantize_: not registered as a safe global" in found, found
+
+
 def test_an_unmodified_copy_of_it_passes(tmp_path):
     _copy_past_case("1.6.0", TABLE["test_lstm"], str(tmp_path / "serialized")).verify()
 
