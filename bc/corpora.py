@@ -45,7 +45,13 @@ class Corpus:
         return identifier(self.name)
 
     def holds(self, case):
-        return (self.kinds is None or case.kind in self.kinds) and case.name not in self.left_out
+        return self.why_not(case) is None
+
+    def why_not(self, case):
+        """Why this corpus does not hold the case (its release cannot write it), or None if it does."""
+        if self.kinds is not None and case.kind not in self.kinds:
+            return "it writes %s cases only, not %s" % (", ".join(self.kinds), case.kind)
+        return self.left_out.get(case.name)
 
     def generator(self, case):
         """The Bazel target that writes the case's files of this corpus (bc/defs.bzl names it)."""

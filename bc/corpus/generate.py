@@ -124,7 +124,7 @@ def main(argv):
     case = case_table.load_table()[args.case]
     corpus = corpora.get(args.release) if args.release else None
     if corpus is not None and not corpus.holds(case):
-        print("generate %s: torch %s cannot write it: %s" % (case.name, corpus.name, corpus.left_out[case.name]), file=sys.stderr)
+        print("generate %s: torch %s cannot write it: %s" % (case.name, corpus.name, corpus.why_not(case)), file=sys.stderr)
         return 2
     reasons, producer = pinned.check(args.lock, corpus, args.cpu_variant)
     if reasons:

@@ -270,7 +270,7 @@ def main(argv):
         cases = [table[name] for name in args.cases] or [case for case in table if corpus.holds(case)]
     except case_table.TableError as error:
         parser.error(str(error))
-    not_held = ["%s (%s)" % (case.name, corpus.left_out[case.name]) for case in cases if not corpus.holds(case)]
+    not_held = ["%s (%s)" % (case.name, corpus.why_not(case)) for case in cases if not corpus.holds(case)]
     if not_held:
         parser.error("the %s corpus does not hold %s" % (corpus.name, "; ".join(not_held)))
     if not corpus.is_today:
