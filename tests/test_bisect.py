@@ -56,6 +56,15 @@ def test_every_torchao_corpus_is_in_the_pairs_and_an_unpaired_release_is_refused
         bisect.torchao_plan(pairs, "0.16.0", "0.99.0")
 
 
+def test_a_non_monotonic_torchao_history_is_reported_in_version_order():
+    releases = ["torchao-0.9.0", "torchao-0.10.0", "torchao-0.11.0"]
+    history = {"torchao-0.9.0": FAIL, "torchao-0.10.0": PASS, "torchao-0.11.0": FAIL}
+    outcome = bisect.bisect(releases, judge_by(history)[0], linear=True)
+    assert outcome.conclusion() == (
+        "non-monotonic history: torchao-0.9.0 fail, torchao-0.10.0 pass, torchao-0.11.0 fail. No single first failing release."
+    )
+
+
 def judge_by(history):
     calls = []
 

@@ -76,7 +76,8 @@ class Outcome:
 
     def history(self):
         """The results seen, in version order: "1.13.1 pass, 2.0.0 fail, ...\""""
-        ordered = sorted(self.tried, key=lambda row: resolve.release_key(row[0]))
+        # A release is named by its version, or as torchao-<version> (TORCHAO_LABEL).
+        ordered = sorted(self.tried, key=lambda row: resolve.release_key(row[0].rsplit("-", 1)[-1]))
         return ", ".join("%s %s" % (release, result) for release, result, _ in ordered)
 
     def conclusion(self):
