@@ -170,11 +170,11 @@ def check_torchao(case, golden):
 
     def config():
         recorded = golden.load("config")
-        named = recorded.get("_type") or recorded.get("config") or recorded.get("function")
+        named = recorded.get("_type") or recorded.get("function")  # config_to_dict's form, or 0.7's record of its call
         found = []
         if named not in torchao_api.config_names(case.config["name"]):
             found.append("the file records %s, not the case's %s" % (named, case.config["name"]))
-        if "_type" in recorded:  # config_to_dict's form (0.10 on); before, the release recorded its call
+        if "_type" in recorded:
             try:
                 torchao_api.config_from_dict(recorded)
             except Exception as error:  # noqa: BLE001 - what a user reading the config would meet

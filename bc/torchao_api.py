@@ -103,18 +103,10 @@ def build(config):
         # Before a config had a version field it wrote what is now its version 1.
         raise Unwritable("torchao %s's %s has no version field: it writes version 1 only" % (VERSION, name))
     made = cls(**_arguments(args))
-    return made, record(made, args)
+    # config_to_dict came with the ...Config classes (0.10): what model hubs store beside a checkpoint.
+    from torchao.core.config import config_to_dict
 
-
-def record(config, args):
-    """The config as the release records it: config_to_dict where it has one (0.10 on), else its name and arguments."""
-    to_dict = getattr(_optional_import("torchao.core.config"), "config_to_dict", None)
-    if to_dict is not None:
-        try:
-            return to_dict(config)
-        except Exception as error:  # noqa: BLE001 - 0.16 refuses its prototype configs, for one
-            return {"config": type(config).__name__, "kwargs": dict(args), "torchao": VERSION, "config_to_dict": str(error)}
-    return {"config": type(config).__name__, "kwargs": dict(args), "torchao": VERSION}
+    return made, config_to_dict(made)
 
 
 def quantize(model, config):
