@@ -25,6 +25,7 @@ compared: no unfinished regenerate, every file present, each file readable
 (weights-only parts are parsed for real), each digest equal to the manifest.
 """
 
+import contextlib
 import functools
 import os
 import pickle
@@ -36,7 +37,6 @@ import torch
 from bc import kinds, manifest, pickles, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
-TORCHAO_PREFIX = "torchao."
 
 
 class GoldenError(Exception):
@@ -66,29 +66,34 @@ _GLOBALS = {
     "torch.float16": None,
     "torch.per_tensor_affine": None,
     "torch.qint8": None,
-    # torchao checkpoints' tensor subclasses, rebuilt by torch's own functions (torchao's classes are
-    # admitted by torchao itself, at import).
-    "torch.BFloat16Storage": None,
-    "torch.CharStorage": None,
-    "torch._tensor._rebuild_from_type_v2": None,
-    "torch._utils._rebuild_tensor_v3": None,
-    "torch._utils._rebuild_wrapper_subclass": None,
-    "torch.bfloat16": None,
-    "torch.device": None,
-    "torch.float32": None,
-    "torch.float8_e4m3fn": None,
-    "torch.int32": None,
-    "torch.int4": None,
-    "torch.int8": None,
-    "torch.serialization._get_layout": None,
-    "torch.storage.UntypedStorage": None,
-    "torch.uint8": None,
+    "torch.BFloat16Storage": None,  # the torchao cases' bfloat16 inputs and outputs
     # Quantized LSTM's packed parameters (its state dict's only non-tensor):
     # torch's own C++ script objects, rebuilt by their C++ __setstate__.
     "torch.ScriptObject": torch.ScriptObject,  # its name in 1.13.1 and today
     "torch._C.ScriptObject": torch.ScriptObject,  # the same class as 1.6.0 and 1.10.2 named it
 }
 ALLOWED_GLOBALS = frozenset(_GLOBALS)
+# What a torchao checkpoint names beyond ALLOWED_GLOBALS and torchao's own classes: torch's functions that
+# rebuild tensor subclasses, and the dtypes and storages they hold. Admitted for that format only;
+# torch's own weights-only allowlist has every one.
+TORCHAO_GLOBALS = frozenset(
+    [
+        "torch.CharStorage",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_wrapper_subclass",
+        "torch.bfloat16",
+        "torch.device",
+        "torch.float32",
+        "torch.float8_e4m3fn",
+        "torch.int32",
+        "torch.int4",
+        "torch.int8",
+        "torch.serialization._get_layout",
+        "torch.storage.UntypedStorage",
+        "torch.uint8",
+    ]
+)
 # (class, name) pairs: torch's loader looks a global up by the name the pickle
 # spells, so a class given alone would be admitted under today's name only.
 SAFE_GLOBALS = tuple((cls, name) for name, cls in _GLOBALS.items() if cls is not None)
@@ -161,21 +166,19 @@ def torchao_checkpoint_load(path):
     registered by importing it, which the caller has done. Its refusal (pickle.UnpicklingError) is
     the caller's to explain: it is what a user would meet."""
     allow = _extensible_by_name()
-    if allow is None:
-        return torch.load(path, weights_only=True)
-    with allow(list(SAFE_GLOBALS)):
+    with allow(list(SAFE_GLOBALS)) if allow else contextlib.nullcontext():
         return torch.load(path, weights_only=True)
 
 
 def outside_policy(path, format):
     """The globals a weights-only part of that format names that the loading policy refuses, sorted; none is run.
 
-    A torchao checkpoint may name torchao's classes: torchao admits them, or
-    torch's loader refuses them, itself.
+    A torchao checkpoint may also name TORCHAO_GLOBALS, and torchao's classes:
+    torchao admits them, or torch's loader refuses them, itself.
     """
     refused = refused_globals(path)
     if format == kinds.TORCHAO_CHECKPOINT:
-        return [name for name in refused if not name.startswith(TORCHAO_PREFIX)]
+        return [name for name in refused if name not in TORCHAO_GLOBALS and not name.startswith(kinds.TORCHAO_PREFIX)]
     return refused
 
 
@@ -284,7 +287,11 @@ class GoldenSet:
             if problem:
                 problems.append("%s: %s" % (path, problem))
             elif self.format(part) == kinds.TORCHAO_CHECKPOINT:
-                foreign = outside_policy(path, kinds.TORCHAO_CHECKPOINT)
+                try:
+                    foreign = outside_policy(path, kinds.TORCHAO_CHECKPOINT)
+                except Exception as error:  # noqa: BLE001 - a damaged pickle fails in many ways
+                    problems.append("%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, error))
+                    continue
                 if foreign:
                     problems.append(
                         "%s: unsafe: its pickle names %s, outside the weights-only allowlist and outside "

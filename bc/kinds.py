@@ -36,6 +36,7 @@ SCRIPT = "script"  # a TorchScript archive, read by torch.jit.load
 PACKAGE = "package"  # a torch.package, opened only after every digest matched
 # torch.save of tensor subclasses; read weights-only once torchao has registered its classes
 TORCHAO_CHECKPOINT = "torchao_checkpoint"
+TORCHAO_PREFIX = "torchao."  # the module path torchao's classes are pickled under
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds the model
 
 

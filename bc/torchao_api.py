@@ -14,10 +14,13 @@ Imported only where torchao is (the torchao kind, its generators and probes).
 
 import dataclasses
 import importlib
+import sys
 
 import torch
 import torchao
 import torchao.quantization
+
+from bc import kinds
 
 VERSION = torchao.__version__
 
@@ -44,7 +47,7 @@ _ELSEWHERE = {
 
 
 class Unwritable(Exception):
-    """This torchao cannot write the config: the message says why (bc/releases.bzl's left_out quotes it)."""
+    """This torchao cannot write the config: the message says why (bc/releases.bzl's left_out then says so too)."""
 
 
 def _optional_import(name):
@@ -55,11 +58,11 @@ def _optional_import(name):
 
 
 def _config_class(name):
-    """(class, module it was found in) for a config named as today's torchao names it; None if this torchao has none."""
+    """The class of a config named as today's torchao names it, importing its module; None if this torchao has none."""
     for module_name, class_name in _ELSEWHERE.get(name, (("torchao.quantization", name),)):
         module = _optional_import(module_name)
         if module is not None and hasattr(module, class_name):
-            return getattr(module, class_name), module_name
+            return getattr(module, class_name)
     return None
 
 
@@ -86,8 +89,8 @@ def build(config):
     or no way to write the requested version.
     """
     name, version, args = config["name"], config["version"], dict(config.get("args", {}))
-    found = _config_class(name)
-    if found is None:
+    cls = _config_class(name)
+    if cls is None:
         function = _FUNCTIONS.get(name)
         if function is None or not hasattr(torchao.quantization, function):
             raise Unwritable("torchao %s has no %s" % (VERSION, name))
@@ -95,7 +98,6 @@ def build(config):
             raise Unwritable("torchao %s has only the function %s(), which writes version 1" % (VERSION, function))
         recorded = {"function": "torchao.quantization." + function, "kwargs": dict(args), "torchao": VERSION}
         return getattr(torchao.quantization, function)(**_arguments(args)), recorded
-    cls, _ = found
     fields = {field.name for field in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
     if "version" in fields:
         args["version"] = version
@@ -107,10 +109,6 @@ def build(config):
     from torchao.core.config import config_to_dict
 
     return made, config_to_dict(made)
-
-
-def quantize(model, config):
-    torchao.quantization.quantize_(model, config)
 
 
 def import_for_loading(config):
@@ -126,19 +124,24 @@ def config_names(name):
 
 
 def absent(names):
-    """{global: why today's torchao cannot give it} for the torchao globals a checkpoint names."""
+    """{global: why today's torchao cannot give it} for the torchao globals a checkpoint names.
+
+    Looked up among the modules already imported (torchao and what
+    import_for_loading brought), as torch's loader sees them: a name the
+    file spells imports nothing and runs nothing.
+    """
     allowed = set()
     for entry in torch.serialization.get_safe_globals():
         allowed.add(entry[0] if isinstance(entry, tuple) else entry)
     found = {}
-    for name in sorted(n for n in names if n.startswith("torchao.")):
+    for name in sorted(n for n in names if n.startswith(kinds.TORCHAO_PREFIX)):
         module_name, _, attribute = name.rpartition(".")
-        module = _optional_import(module_name)
+        module = sys.modules.get(module_name)
         if module is None:
             found[name] = "no module %s" % module_name
-        elif not hasattr(module, attribute):
+        elif attribute not in vars(module):
             found[name] = "%s has no %s" % (module_name, attribute)
-        elif getattr(module, attribute) not in allowed:
+        elif vars(module)[attribute] not in allowed:
             found[name] = "not registered as a safe global"
     return found
 

@@ -201,6 +201,7 @@ def workspace(tmp_path, monkeypatch):
     (["test_torchao_intx_weight_only_v2", "--corpus", "torchao-0.13.0", "--loader", "eager"],
      "give the loader of one of test_torchao_intx_weight_only_v2's records: checkpoint, config"),
     (["test_torchao_int8_weight_only_v2", "--corpus", "torchao-0.16.0", "--range", "0.18.0..0.16.0"], "the range is backwards"),
+    (["--records", "torchao", "--corpus", "torchao-0.16.0"], "--records torchao judges every record itself"),
 ])
 def test_requests_are_refused_before_anything_slow_runs(workspace, args, problem):
     with pytest.raises(bisect.BisectError) as error:

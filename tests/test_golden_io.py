@@ -105,15 +105,38 @@ def test_every_torchao_checkpoint_loads_or_is_refused_for_a_torchao_class_only(c
         assert "Unsupported global: GLOBAL torchao." in str(error), str(error)
 
 
-def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
+def _named(files):
+    """{global: first file naming it} of the files' pickles, torchao's own classes left out."""
     named = {}
-    checkpoints = [(corpus, case, "state_dict") for corpus, case in CHECKPOINTS]
-    for corpus, case, part in FILES + checkpoints:
+    for corpus, case, part in files:
         for name in pickles.torch_save_globals(_path(corpus, case, part)):
-            if not name.startswith(golden_io.TORCHAO_PREFIX):  # admitted by torchao itself
+            if not name.startswith(kinds.TORCHAO_PREFIX):  # admitted by torchao itself, or refused by torch
                 named.setdefault(name, _path(corpus, case, part))
+    return named
+
+
+def test_the_policy_admits_exactly_the_globals_the_corpora_hold():
+    named = _named(FILES)
     assert set(named) <= golden_io.ALLOWED_GLOBALS, {name: named[name] for name in set(named) - golden_io.ALLOWED_GLOBALS}
     assert golden_io.ALLOWED_GLOBALS - set(named) == set(), "allowed, but no corpus holds them"
+    # torchao checkpoints: those and TORCHAO_GLOBALS, each of which one of them names.
+    named = _named([(corpus, case, "state_dict") for corpus, case in CHECKPOINTS])
+    admitted = golden_io.ALLOWED_GLOBALS | golden_io.TORCHAO_GLOBALS
+    assert set(named) <= admitted, {name: named[name] for name in set(named) - admitted}
+    assert golden_io.TORCHAO_GLOBALS - set(named) == set(), "allowed for torchao checkpoints, but none names them"
+
+
+def test_a_truncated_torchao_pickle_is_refused_by_verify_not_a_traceback(tmp_path):
+    golden = _copy_past_case("torchao-0.16.0", TABLE["test_torchao_int8_weight_only_v2"], str(tmp_path / "serialized"))
+    path = golden.path("state_dict")
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            archive.writestr(name, data[: len(data) // 2] if name.endswith("/data.pkl") else data)
+    adopt(golden)
+    message = verify_error(golden)
+    assert path in message and "truncated or corrupt" in message
 
 
 def test_torch_is_given_a_class_exactly_where_its_own_allowlist_lacks_the_name():

@@ -76,8 +76,7 @@ class Outcome:
 
     def history(self):
         """The results seen, in version order: "1.13.1 pass, 2.0.0 fail, ...\""""
-        # A release is named by its version, or as torchao-<version> (TORCHAO_LABEL).
-        ordered = sorted(self.tried, key=lambda row: resolve.release_key(row[0].rsplit("-", 1)[-1]))
+        ordered = sorted(self.tried, key=lambda row: resolve.release_key(_version(row[0])))
         return ", ".join("%s %s" % (release, result) for release, result, _ in ordered)
 
     def conclusion(self):
@@ -435,6 +434,11 @@ def _remove(directory, report):
 TORCHAO_LABEL = "torchao-%s"
 
 
+def _version(release):
+    """The version of a release as bisect names it: torch's 2.5.1, or torchao-0.7.0 (TORCHAO_LABEL)."""
+    return release[len(TORCHAO_LABEL % ""):] if release.startswith(TORCHAO_LABEL % "") else release
+
+
 def torchao_plan(pairs, low, high):
     """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch."""
     unpaired = [end for end in (low, high) if end not in pairs]
@@ -498,6 +502,9 @@ def main(argv):
     if not workspace:
         raise BisectError("it reads the corpus in the source tree: run it with `bazel run //bc:bisect -- ...`")
     if args.records:
+        if args.case or args.corpus or args.loader or args.engine or args.range or args.linear:
+            raise BisectError("--records %s judges every record itself: give no case, --corpus, --engine, --loader, "
+                              "--range or --linear with it" % args.records)
         return every_record(args.records, workspace)
     if not args.case or not args.corpus:
         raise BisectError("give a case and --corpus RELEASE, or --records KIND")
@@ -598,7 +605,7 @@ def every_record(kind, workspace):
         environments = Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True),
                                     TORCHAO_LABEL % today, confinement(targets[0].case))
         for count, (release, python) in enumerate(releases, 1):
-            judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(release[len("torchao-"):])]
+            judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(_version(release))]
             print("[%d/%d] %s: %d records" % (count, len(releases), release, len(judged)), flush=True)
             for target, outcome in zip(judged, environments.judge(release, python, requirements[release], judged)):
                 history[_key(target), release] = outcome

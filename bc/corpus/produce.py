@@ -69,6 +69,8 @@ def produce_package(case):
 
 def produce_torchao(case):
     # Imported here: only the torchao kind's generators have torchao.
+    import torchao.quantization
+
     from bc import torchao_api
 
     dtype = getattr(torch, case.dtype)
@@ -78,5 +80,5 @@ def produce_torchao(case):
         config, recorded = torchao_api.build(case.config)
     except torchao_api.Unwritable as error:
         raise CannotWrite(str(error)) from None
-    torchao_api.quantize(model, config)
+    torchao.quantization.quantize_(model, config)
     return {"input": example, "state_dict": model.state_dict(), "config": recorded, "expected": model(example)}
