@@ -423,6 +423,17 @@ def _key(target):
     return target.case.name, target.corpus.name, target.engine, target.loader
 
 
+@contextlib.contextmanager
+def _environments(workspace, found, today, confine):
+    """Environments in a scratch directory of their own, removed with whatever is left in it."""
+    scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
+    try:
+        yield Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True), today,
+                           confine)
+    finally:
+        _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
+
+
 def _remove(directory, report):
     failures = []
     shutil.rmtree(directory, onerror=lambda function, path, info: failures.append("%s: %s" % (path, info[1])))
@@ -551,10 +562,7 @@ def main(argv):
         print("[%d] %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
               flush=True)
 
-    scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
-    try:
-        environments = Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True),
-                                    today, confine)
+    with _environments(workspace, found, today, confine) as environments:
 
         def judge(release):
             (result, problem), = environments.judge(
@@ -564,8 +572,6 @@ def main(argv):
             return result, problem
 
         outcome = bisect([release for release, _ in releases], judge, linear=args.linear, announce=announce)
-    finally:
-        _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
     print(outcome.conclusion())
     return 0 if outcome.first_failing or outcome.same_ends else 1
 
@@ -582,11 +588,12 @@ def every_record(kind, workspace):
     table = case_table.load_table()
     named = sorted(
         {
-            (case.name, record["corpus"], record["loader"])
+            (case.name, corpus, record["loader"])
             for case in table
             if case.kind == kind
             for record in case.differences
-            if record["corpus"] != corpora.TODAY
+            for corpus in record["corpora"]
+            if corpus != corpora.TODAY
         },
         key=lambda n: (n[0], resolve.release_key(corpora_found[n[1]].torchao), n[2]),
     )
@@ -600,10 +607,7 @@ def every_record(kind, workspace):
     print("judging %d records of %s cases in %d releases, %s to %s" % (len(targets), kind, len(releases), oldest, today),
           flush=True)
     history = {}
-    scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
-    try:
-        environments = Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True),
-                                    TORCHAO_LABEL % today, confinement(targets[0].case))
+    with _environments(workspace, found, TORCHAO_LABEL % today, confinement(targets[0].case)) as environments:
         for count, (release, python) in enumerate(releases, 1):
             judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(_version(release))]
             print("[%d/%d] %s: %d records" % (count, len(releases), release, len(judged)), flush=True)
@@ -611,8 +615,6 @@ def every_record(kind, workspace):
                 history[_key(target), release] = outcome
                 print("  %-8s %s %s %s: %s" % (outcome[0], target.case.name, target.corpus.name, target.loader, outcome[1]),
                       flush=True)
-    finally:
-        _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
     for target in targets:
         mine = [release for release, _ in releases if (_key(target), release) in history]
         outcome = bisect(mine, lambda release, key=_key(target): history[key, release], linear=True)
