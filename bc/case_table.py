@@ -50,7 +50,7 @@ class Case:
         the CPU capability torch runs its kernels at here), or None."""
         for record in self.differences:
             if (
-                record["corpus"] == corpus
+                corpus in record["corpora"]
                 and loader == record["loader"]
                 and (engine in record["engines"] or not record["engines"])
                 and record.get("cpu_capability", cpu_capability) == cpu_capability
@@ -70,7 +70,7 @@ class Case:
         return not self.engines
 
 
-_DIFFERENCE_FIELDS = ("corpus", "engines", "loader", "observed", "reason", "verdict", "first_failing")
+_DIFFERENCE_FIELDS = ("corpora", "engines", "loader", "observed", "reason", "verdict", "first_failing")
 # What a difference is (bc/cases.bzl says when each applies).
 VERDICTS = ("break", "changed", "deprecated", "unpromised")
 _REQUIRED = ("name", "kind", "module", "input_size", "engines")
@@ -113,6 +113,8 @@ def _case_from_entry(entry, constants):
         absent = [f for f in _DIFFERENCE_FIELDS if f not in record]
         if absent:
             raise TableError("%s: a difference record lacks %s (fields: %s)" % (name, absent, ", ".join(_DIFFERENCE_FIELDS)))
+        if not record["corpora"]:
+            raise TableError("%s: a difference record names no corpus (corpora: [])" % name)
         if record["verdict"] not in VERDICTS:
             raise TableError("%s: verdict %r is not one of %s" % (name, record["verdict"], ", ".join(VERDICTS)))
     fields["differences"] = tuple(entry.get("differences", []))

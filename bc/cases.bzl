@@ -29,7 +29,8 @@ Fields of a case:
   dtype                 torchao kind: the float model's dtype
   differences           what today's torch does differently with a past
                         release's files (bc/releases.bzl), each recorded as
-                        observed: corpus, engines ([] = every one), loader,
+                        observed: corpora (each release whose files show
+                        it), engines ([] = every one), loader,
                         the observed problem lines exactly, reason, verdict
                         ("break": PyTorch or torchao should fix it; "changed":
                         intended; "deprecated": a format the project
@@ -217,7 +218,7 @@ CASES = [
         "check_numerics": True,
         "differences": [
             {
-                "corpus": "1.6.0",
+                "corpora": ["1.6.0"],
                 "engines": [],
                 "loader": "eager",
                 "observed": "saved keys dropped by the round trip: max_vals, min_vals",
@@ -248,7 +249,7 @@ CASES = [
         "check_numerics": False,
         "differences": [
             {
-                "corpus": "1.6.0",
+                "corpora": ["1.6.0"],
                 "engines": [],
                 "loader": "eager",
                 "observed": "raised RuntimeError: saved keys refused by today's QuantWrapper: module.relu.activation_post_process.activation_post_process.max_val, module.relu.activation_post_process.activation_post_process.min_val, module.relu.activation_post_process.fake_quant_enabled, module.relu.activation_post_process.observer_enabled, module.relu.activation_post_process.scale, module.relu.activation_post_process.zero_point",
@@ -269,7 +270,7 @@ CASES = [
         "rtol": 1e-05,
         "differences": [
             {
-                "corpus": "1.13.1",
+                "corpora": ["1.13.1"],
                 "engines": [],
                 "loader": "package",
                 "observed": "output vs serialized/1.13.1/TestSerialization.test_linear_relu_package_quantization_transforms.expected.pt: values differ: 1 of 16 elements differ beyond atol=1e-08 rtol=1e-05; max abs diff 0.0065342784\n      actual:   torch.float32 (1, 1, 4, 4)\n      expected: torch.float32 (1, 1, 4, 4)",
@@ -289,7 +290,7 @@ CASES = [
         "config": {"name": "Int8WeightOnlyConfig", "version": 1},
         "differences": [
             {
-                "corpus": "torchao-0.7.0",
+                "corpora": ["torchao-0.7.0", "torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils",
@@ -298,52 +299,7 @@ CASES = [
                 "first_failing": "torchao-0.18.0",
             },
             {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils",
-                "reason": "a version-1 checkpoint: AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to create instance of Int8WeightOnlyConfig: version 1 of Int8WeightOnlyConfig has been removed, please use version 2, see https://github.com/pytorch/ao/issues/2752 for more details",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: today's Int8WeightOnlyConfig refuses version 1. Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils",
-                "reason": "a version-1 checkpoint: AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to create instance of Int8WeightOnlyConfig: version 1 of Int8WeightOnlyConfig has been removed, please use version 2, see https://github.com/pytorch/ao/issues/2752 for more details",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: today's Int8WeightOnlyConfig refuses version 1. Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils",
-                "reason": "a version-1 checkpoint: AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to create instance of Int8WeightOnlyConfig: version 1 of Int8WeightOnlyConfig has been removed, please use version 2, see https://github.com/pytorch/ao/issues/2752 for more details",
@@ -372,7 +328,7 @@ CASES = [
         "config": {"name": "Int8DynamicActivationInt8WeightConfig", "version": 1},
         "differences": [
             {
-                "corpus": "torchao-0.7.0",
+                "corpora": ["torchao-0.7.0", "torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_symm_per_token_reduced_range_quant: torchao.quantization.quant_api has no _int8_symm_per_token_reduced_range_quant",
@@ -381,52 +337,7 @@ CASES = [
                 "first_failing": "torchao-0.18.0",
             },
             {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_symm_per_token_reduced_range_quant: torchao.quantization.quant_api has no _int8_symm_per_token_reduced_range_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout, with its activation function pickled by name; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to find class PlainLayout",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: its layout field names PlainLayout, deleted by pytorch/ao pull request 4151. Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_symm_per_token_reduced_range_quant: torchao.quantization.quant_api has no _int8_symm_per_token_reduced_range_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout, with its activation function pickled by name; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to find class PlainLayout",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: its layout field names PlainLayout, deleted by pytorch/ao pull request 4151. Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_symm_per_token_reduced_range_quant: torchao.quantization.quant_api has no _int8_symm_per_token_reduced_range_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout, with its activation function pickled by name; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class PlainLayout",
@@ -446,7 +357,7 @@ CASES = [
         "config": {"name": "Int8DynamicActivationInt8WeightConfig", "version": 2},
         "differences": [
             {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.16.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class PlainLayout",
@@ -466,7 +377,7 @@ CASES = [
         "config": {"name": "Int8DynamicActivationInt4WeightConfig", "version": 1, "args": {"group_size": 32}},
         "differences": [
             {
-                "corpus": "torchao-0.7.0",
+                "corpora": ["torchao-0.7.0", "torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_asymm_per_token_quant: torchao.quantization.quant_api has no _int8_asymm_per_token_quant",
@@ -475,52 +386,7 @@ CASES = [
                 "first_failing": "torchao-0.18.0",
             },
             {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_asymm_per_token_quant: torchao.quantization.quant_api has no _int8_asymm_per_token_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.10.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to find class Int8DynamicActivationInt4WeightConfig",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: Int8DynamicActivationInt4WeightConfig left torchao.quantization (0.16 kept it in torchao.prototype.quantization with a warning that it 'will be deleted in a future release', citing issue 2752). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.17.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_asymm_per_token_quant: torchao.quantization.quant_api has no _int8_asymm_per_token_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "config",
-                "observed": "config_from_dict raised ValueError: Failed to find class Int8DynamicActivationInt4WeightConfig",
-                "reason": "config_from_dict cannot rebuild the recorded version-1 config: Int8DynamicActivationInt4WeightConfig left torchao.quantization (0.16 kept it in torchao.prototype.quantization with a warning that it 'will be deleted in a future release', citing issue 2752). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.17.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.plain_layout.PlainAQTTensorImpl: no module torchao.dtypes.uintx.plain_layout\ntoday's torchao cannot give torchao.dtypes.utils.PlainLayout: no module torchao.dtypes.utils\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_asymm_per_token_quant: torchao.quantization.quant_api has no _int8_asymm_per_token_quant",
-                "reason": "a version-1 checkpoint: LinearActivationQuantizedTensor around an AffineQuantizedTensor in PlainLayout; today's torchao has none of its classes: pull request 4258 deleted LinearActivationQuantizedTensor and the quant_api functions it pickles (0.18.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0); pull request 4151 deleted PlainLayout and PlainAQTTensorImpl (0.18.0). Announced: pytorch/ao issue 2752 (version 1 of the int8 configs deprecated; 0.15 to 0.17 warn 'version 1 of Int8WeightOnlyConfig is deprecated and will no longer be supported in a future release')",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.18.0",
-            },
-            {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.10.0", "torchao-0.13.0", "torchao-0.16.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class Int8DynamicActivationInt4WeightConfig",
@@ -541,7 +407,7 @@ CASES = [
         "dtype": "bfloat16",
         "differences": [
             {
-                "corpus": "torchao-0.7.0",
+                "corpora": ["torchao-0.7.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.tensor_core_tiled_layout.TensorCoreTiledAQTTensorImpl: no module torchao.dtypes.uintx.tensor_core_tiled_layout\ntoday's torchao cannot give torchao.dtypes.uintx.tensor_core_tiled_layout.TensorCoreTiledLayout: no module torchao.dtypes.uintx.tensor_core_tiled_layout",
@@ -562,7 +428,7 @@ CASES = [
         "dtype": "bfloat16",
         "differences": [
             {
-                "corpus": "torchao-0.10.0",
+                "corpora": ["torchao-0.10.0", "torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.int4_cpu_layout.Int4CPUAQTTensorImpl: no module torchao.dtypes.uintx.int4_cpu_layout\ntoday's torchao cannot give torchao.dtypes.uintx.int4_cpu_layout.Int4CPULayout: no module torchao.dtypes.uintx.int4_cpu_layout",
@@ -571,7 +437,7 @@ CASES = [
                 "first_failing": "torchao-0.17.0",
             },
             {
-                "corpus": "torchao-0.10.0",
+                "corpora": ["torchao-0.10.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class Int4CPULayout",
@@ -580,16 +446,7 @@ CASES = [
                 "first_failing": "torchao-0.10.0",
             },
             {
-                "corpus": "torchao-0.13.0",
-                "engines": [],
-                "loader": "checkpoint",
-                "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.int4_cpu_layout.Int4CPUAQTTensorImpl: no module torchao.dtypes.uintx.int4_cpu_layout\ntoday's torchao cannot give torchao.dtypes.uintx.int4_cpu_layout.Int4CPULayout: no module torchao.dtypes.uintx.int4_cpu_layout",
-                "reason": "a version-1 checkpoint: AffineQuantizedTensor in Int4CPULayout; today's torchao has none of its classes: pull request 4149 deleted Int4CPULayout (0.17.0); pytorch/ao pull request 4245 deleted AffineQuantizedTensor (0.18.0). Announced: pytorch/ao issue 2948 (version 1 of Int4WeightOnlyConfig deprecated, its checkpoints to stop loading after the torch 2.11 release). Its packed weights are _convert_weight_to_int4pack_for_cpu's layout for the writer's CPU capability (AVX2, the generators' pin; PyTorch pull request 129940 describes the CPU layout as tied to the ISA): judged at AVX512, torchao 0.16.0 already computes other numbers from it (63 of 64 outputs), judged at AVX2 it reads back until the layout's deletion.",
-                "verdict": "deprecated",
-                "first_failing": "torchao-0.17.0",
-            },
-            {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class Int4CPULayout",
@@ -610,7 +467,7 @@ CASES = [
         "dtype": "bfloat16",
         "differences": [
             {
-                "corpus": "today",
+                "corpora": ["today"],
                 "engines": [],
                 "loader": "checkpoint",
                 "cpu_capability": "AVX512",
@@ -620,7 +477,7 @@ CASES = [
                 "first_failing": "torchao-0.18.0",
             },
             {
-                "corpus": "today",
+                "corpora": ["today"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class PrototypeInt4WeightOnlyConfig",
@@ -629,7 +486,7 @@ CASES = [
                 "first_failing": "torchao-0.18.0",
             },
             {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.16.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.prototype.int4_opaque_tensor.Int4OpaqueTensor\ntoday's torchao cannot give torchao.prototype.int4_opaque_tensor.Int4OpaqueTensor: no module torchao.prototype.int4_opaque_tensor",
@@ -638,7 +495,7 @@ CASES = [
                 "first_failing": "torchao-0.17.0",
             },
             {
-                "corpus": "torchao-0.16.0",
+                "corpora": ["torchao-0.16.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class Int4WeightOnlyOpaqueTensorConfig",
@@ -658,7 +515,7 @@ CASES = [
         "config": {"name": "IntxWeightOnlyConfig", "version": 1, "args": {"weight_dtype": "int4", "granularity": ["PerGroup", 32]}},
         "differences": [
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.q_dq_layout.QDQLayout: no module torchao.dtypes.uintx.q_dq_layout\ntoday's torchao cannot give torchao.dtypes.uintx.q_dq_layout.QDQTensorImpl: no module torchao.dtypes.uintx.q_dq_layout",
@@ -667,7 +524,7 @@ CASES = [
                 "first_failing": "torchao-0.17.0",
             },
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class QDQLayout",
@@ -687,7 +544,7 @@ CASES = [
         "config": {"name": "IntxWeightOnlyConfig", "version": 2, "args": {"weight_dtype": "int4", "granularity": ["PerGroup", 32]}},
         "differences": [
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.IntxUnpackedTensor\ntoday's torchao cannot give torchao.quantization.IntxUnpackedTensor: torchao.quantization has no IntxUnpackedTensor",
@@ -696,7 +553,7 @@ CASES = [
                 "first_failing": "torchao-0.14.0",
             },
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class QDQLayout",
@@ -716,7 +573,7 @@ CASES = [
         "config": {"name": "Int8DynamicActivationIntxWeightConfig", "version": 1, "args": {"weight_dtype": "int4", "weight_granularity": ["PerGroup", 32]}},
         "differences": [
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.uintx.q_dq_layout.QDQLayout: no module torchao.dtypes.uintx.q_dq_layout\ntoday's torchao cannot give torchao.dtypes.uintx.q_dq_layout.QDQTensorImpl: no module torchao.dtypes.uintx.q_dq_layout\ntoday's torchao cannot give torchao.quantization.linear_activation_quantized_tensor.LinearActivationQuantizedTensor: no module torchao.quantization.linear_activation_quantized_tensor\ntoday's torchao cannot give torchao.quantization.quant_api._int8_asymm_per_token_quant: torchao.quantization.quant_api has no _int8_asymm_per_token_quant",
@@ -725,7 +582,7 @@ CASES = [
                 "first_failing": "torchao-0.17.0",
             },
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "config",
                 "observed": "config_from_dict raised ValueError: Failed to find class QDQLayout",
@@ -754,7 +611,7 @@ CASES = [
         "config": {"name": "Float8WeightOnlyConfig", "version": 1},
         "differences": [
             {
-                "corpus": "torchao-0.7.0",
+                "corpora": ["torchao-0.7.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8AQTTensorImpl: no module torchao.dtypes.floatx.float8_layout\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8Layout: no module torchao.dtypes.floatx.float8_layout",
@@ -763,7 +620,7 @@ CASES = [
                 "first_failing": "torchao-0.9.0",
             },
             {
-                "corpus": "torchao-0.10.0",
+                "corpora": ["torchao-0.10.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8AQTTensorImpl: no module torchao.dtypes.floatx.float8_layout\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8Layout: no module torchao.dtypes.floatx.float8_layout",
@@ -772,7 +629,7 @@ CASES = [
                 "first_failing": "torchao-0.12.0",
             },
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "torch.load(weights_only=True) refused it: WeightsUnpickler error: Unsupported global: GLOBAL torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor\ntoday's torchao cannot give torchao.dtypes.affine_quantized_tensor.AffineQuantizedTensor: no module torchao.dtypes.affine_quantized_tensor\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8AQTTensorImpl: no module torchao.dtypes.floatx.float8_layout\ntoday's torchao cannot give torchao.dtypes.floatx.float8_layout.Float8Layout: no module torchao.dtypes.floatx.float8_layout",
@@ -802,7 +659,7 @@ CASES = [
         "dtype": "bfloat16",
         "differences": [
             {
-                "corpus": "torchao-0.13.0",
+                "corpora": ["torchao-0.13.0"],
                 "engines": [],
                 "loader": "checkpoint",
                 "observed": "output vs serialized/torchao-0.13.0/TestSerialization.test_torchao_float8_weight_only_v2_bf16.expected.pt: values differ: 8 of 64 elements differ beyond atol=1e-05 rtol=0.016; max abs diff 0.001953125\n      actual:   torch.bfloat16 (4, 16)\n      expected: torch.bfloat16 (4, 16)",
