@@ -42,6 +42,7 @@ class Case:
     conv_version: int = None
     config: dict = None
     dtype: str = "float32"
+    quantizer: dict = None
     differences: tuple = ()
     note: str = ""
 
@@ -108,6 +109,11 @@ def _case_from_entry(entry, constants):
         raise TableError("%s: a config is what a torchao case has, and only it (kind %s)" % (name, entry["kind"]))
     if config is not None and (not config.get("name") or config.get("version") not in (1, 2)):
         raise TableError("%s: config %r needs a name and a version, 1 or 2" % (name, config))
+    quantizer = entry.get("quantizer")
+    if (entry["kind"] == "pt2e") != (quantizer is not None):
+        raise TableError("%s: a quantizer is what a pt2e case has, and only it (kind %s)" % (name, entry["kind"]))
+    if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "args", "qat"}):
+        raise TableError("%s: quantizer %r needs a name, and takes only args and qat" % (name, quantizer))
     fields = dict(entry)
     for record in entry.get("differences", []):
         absent = [f for f in _DIFFERENCE_FIELDS if f not in record]

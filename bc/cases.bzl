@@ -7,7 +7,7 @@ reads it too (bc/case_table.py, through ast.literal_eval). Keep it literals only
 Fields of a case:
   name                  the seed's test method; golden files are
                         serialized/TestSerialization.<name>.<part>.pt
-  kind                  op, op_graph, observer, package or torchao: its
+  kind                  op, op_graph, observer, package, torchao or pt2e: its
                         golden parts, generator and checks are in bc/kinds.py
   module                factory in bc/modules.py that builds the module
   input_size            shape of the generated input
@@ -27,6 +27,12 @@ Fields of a case:
                         the version of its format (1 or 2) and its arguments;
                         bc/torchao_api.py builds it as each release can
   dtype                 torchao kind: the float model's dtype
+  quantizer             pt2e kind: the PT2E quantizer (as today's torchao
+                        names it), the arguments of its config function
+                        (get_symmetric_quantization_config,
+                        get_default_x86_inductor_quantization_config), and
+                        qat (prepare_qat_pt2e); bc/pt2e_api.py finds it in
+                        each release
   differences           what today's torch does differently with a past
                         release's files (bc/releases.bzl), each recorded as
                         observed: corpora (each release whose files show
@@ -669,5 +675,195 @@ CASES = [
             },
         ],
         "note": "the same on a bfloat16 model, where the order of rounding shows",
+    },
+    {
+        "name": "test_pt2e_xnnpack_static_per_tensor",
+        "kind": "pt2e",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "args": {"is_per_channel": False}},
+        "differences": [
+            {
+                "corpora": ["torchao-0.7.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.\ntorch.export.load raised RuntimeError: Serialized version ['7', '3'] does not match our current schema version (8, 20).",
+                "reason": "PENDING-SCHEMA",
+                "verdict": "unpromised",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.10.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.",
+                "reason": "PENDING-FLAT",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.13.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export.pt2_archive._package logged: You are loading weight from the legacy format. Please generate a new pt2 file using torch.export.save().\ntorch.export.pt2_archive._package logged: You are loading constant from the legacy format. Please generate a new pt2 file using torch.export.save().",
+                "reason": "PENDING-LEGACY",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+        ],
+        "note": "static int8, one scale per tensor: ExecuTorch's XNNPACK path",
+    },
+    {
+        "name": "test_pt2e_xnnpack_static_per_channel",
+        "kind": "pt2e",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "args": {"is_per_channel": True}},
+        "differences": [
+            {
+                "corpora": ["torchao-0.7.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.\ntorch.export.load raised RuntimeError: Serialized version ['7', '3'] does not match our current schema version (8, 20).",
+                "reason": "PENDING-SCHEMA",
+                "verdict": "unpromised",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.10.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.",
+                "reason": "PENDING-FLAT",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.13.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export.pt2_archive._package logged: You are loading weight from the legacy format. Please generate a new pt2 file using torch.export.save().\ntorch.export.pt2_archive._package logged: You are loading constant from the legacy format. Please generate a new pt2 file using torch.export.save().",
+                "reason": "PENDING-LEGACY",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+        ],
+        "note": "static int8 with per-channel weight scales, held as tensors of the program",
+    },
+    {
+        "name": "test_pt2e_xnnpack_dynamic",
+        "kind": "pt2e",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "args": {"is_per_channel": True, "is_dynamic": True}},
+        "differences": [
+            {
+                "corpora": ["torchao-0.7.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.\ntorch.export.load raised RuntimeError: Serialized version ['7', '3'] does not match our current schema version (8, 20).",
+                "reason": "PENDING-SCHEMA",
+                "verdict": "unpromised",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.10.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.",
+                "reason": "PENDING-FLAT",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.13.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export.pt2_archive._package logged: You are loading weight from the legacy format. Please generate a new pt2 file using torch.export.save().\ntorch.export.pt2_archive._package logged: You are loading constant from the legacy format. Please generate a new pt2 file using torch.export.save().",
+                "reason": "PENDING-LEGACY",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+        ],
+        "note": "dynamic: activation qparams chosen at run time (choose_qparams.tensor)",
+    },
+    {
+        "name": "test_pt2e_xnnpack_qat",
+        "kind": "pt2e",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "args": {"is_per_channel": True, "is_qat": True}, "qat": True},
+        "differences": [
+            {
+                "corpora": ["torchao-0.7.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.\ntorch.export.load raised RuntimeError: Serialized version ['7', '3'] does not match our current schema version (8, 20).",
+                "reason": "PENDING-SCHEMA",
+                "verdict": "unpromised",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.10.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.",
+                "reason": "PENDING-FLAT",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.13.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export.pt2_archive._package logged: You are loading weight from the legacy format. Please generate a new pt2 file using torch.export.save().\ntorch.export.pt2_archive._package logged: You are loading constant from the legacy format. Please generate a new pt2 file using torch.export.save().",
+                "reason": "PENDING-LEGACY",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+        ],
+        "note": "QAT: prepare_qat_pt2e, one calibrating forward, convert_pt2e, move_exported_model_to_eval",
+    },
+    {
+        "name": "test_pt2e_x86_static",
+        "kind": "pt2e",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "X86InductorQuantizer", "args": {}},
+        "differences": [
+            {
+                "corpora": ["torchao-0.7.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.\ntorch.export.load raised RuntimeError: Serialized version ['7', '3'] does not match our current schema version (8, 20).",
+                "reason": "PENDING-SCHEMA",
+                "verdict": "unpromised",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.10.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export logged: Ran into the following error when deserializing: RuntimeError: [enforce fail at inline_container.cc:180] . file in archive is not in a subdirectory: serialized_exported_program.json\ntorch.export logged: Trying to deserialize for the older format. This version of file is deprecated. Please generate a new pt2 saved file.",
+                "reason": "PENDING-FLAT",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+            {
+                "corpora": ["torchao-0.13.0"],
+                "engines": [],
+                "loader": "program",
+                "observed": "torch.export.pt2_archive._package logged: You are loading weight from the legacy format. Please generate a new pt2 file using torch.export.save().\ntorch.export.pt2_archive._package logged: You are loading constant from the legacy format. Please generate a new pt2 file using torch.export.save().",
+                "reason": "PENDING-LEGACY",
+                "verdict": "deprecated",
+                "first_failing": "PENDING",
+            },
+        ],
+        "note": "static uint8 activations, int8 per-channel weights: Inductor's x86 CPU path",
     },
 ]

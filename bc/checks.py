@@ -14,7 +14,10 @@ corpus, engine and loader is expected exactly: the check passes while the
 observation is the recorded one, and fails when it disappears or moves.
 """
 
+import contextlib
+import logging
 import pickle
+import warnings
 
 import torch
 
@@ -184,6 +187,70 @@ def check_torchao(case, golden):
         return found
 
     return [("checkpoint", "state_dict", checkpoint), ("config", "config", config)]
+
+
+def check_pt2e(case, golden):
+    from bc import pt2e_api  # here: only the pt2e kind's tests have torchao, PT2E's home
+
+    pt2e_api.register_ops()
+
+    def program():
+        # torch.export.load says why a file did not load, or that its format is deprecated, in warnings only.
+        loaded, raised = None, []
+        with _warned("torch") as said:
+            try:
+                loaded = golden.load("program")
+            except Exception as error:  # noqa: BLE001 - what a user loading the program would meet
+                raised = ["torch.export.load raised %s: %s" % (type(error).__name__, _first_line(str(error)))]
+        if loaded is None:
+            return said + raised
+        module = loaded.module()
+        found = said + compare.set_differences(
+            set(pt2e_api.quantize_ops(module)), set(golden.load("quantize_ops")), "quantize/dequantize ops"
+        )
+        return found + output(case, golden, module)
+
+    return [("program", "program", program)]
+
+
+def _first_line(text):
+    return (text.strip().splitlines() or [""])[0].strip()
+
+
+@contextlib.contextmanager
+def _warned(name):
+    """Each warning given within it, logged under logger name or by the warnings module, as a problem
+    line: its first line, and the exception it was logged with, if any (torch logs one it recovered
+    from so). The list is complete when the block ends.
+
+    A record stops at the first logger on its way up that does not propagate
+    (torch's own, and torch.export's), so each of those gets the handler.
+    """
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            said = [_first_line(record.getMessage())]
+            if record.exc_info and record.exc_info[1] is not None:
+                said.append("%s: %s" % (type(record.exc_info[1]).__name__, _first_line(str(record.exc_info[1]))))
+            lines.append("%s logged: %s" % (record.name, ": ".join(said)))
+
+    handler = Collect(logging.WARNING)
+    loggers = [logging.getLogger(name)] + [
+        logger
+        for child, logger in sorted(logging.root.manager.loggerDict.items())
+        if child.startswith(name + ".") and isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield lines
+        lines.extend("warned %s: %s" % (w.category.__name__, _first_line(str(w.message))) for w in caught)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
 
 
 def _torchao_refusal(error, path, torchao_api):

@@ -32,7 +32,10 @@ _SKIPPED_ON_AVX512_VNNI = ["//bc:skipped_on_avx512_vnni"]
 _SKIPPED_BY_CORPUS = ["//bc:skipped_by_corpus"]
 
 # What a kind's checks import beyond //bc:checking.
-_KIND_DEPS = {"torchao": [":torchao_api"]}
+_KIND_DEPS = {
+    "pt2e": [":pt2e_api"],
+    "torchao": [":torchao_api"],
+}
 
 def _identifier(corpus):
     return corpus.replace(".", "_").replace("-", "_")

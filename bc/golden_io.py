@@ -16,6 +16,11 @@ Loading policy:
     added. Before that, verify() reads their globals without running them:
     a name outside this allowlist and outside torchao is refused. A torchao
     name today's torchao no longer has is what the check reports.
+  * torch.export archives (.pt2) can run code while torch.export.load reads
+    them (bc/pt2_archive.py says how). verify() refuses one whose members,
+    JSON or pickles hold any of it (its torch.save members may name
+    ALLOWED_GLOBALS and PT2_GLOBALS only); then torch.export.load reads it
+    with torch.load unable to leave weights-only (weights_only_loads_only).
   * TorchScript archives load with torch.jit.load.
   * torch.package files run packaged code by design; they are opened only after
     every file of the case matched its manifest digest.
@@ -27,6 +32,7 @@ compared: no unfinished regenerate, every file present, each file readable
 
 import contextlib
 import functools
+import io
 import os
 import pickle
 import pickletools
@@ -34,7 +40,7 @@ import zipfile
 
 import torch
 
-from bc import kinds, manifest, pickles, torch_api
+from bc import kinds, manifest, pickles, pt2_archive, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
@@ -94,6 +100,9 @@ TORCHAO_GLOBALS = frozenset(
         "torch.uint8",
     ]
 )
+# What a .pt2's torch.save members (weights, constants, sample inputs) name beyond ALLOWED_GLOBALS; torch's own
+# weights-only allowlist has each.
+PT2_GLOBALS = frozenset(["torch.CharStorage", "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"])
 # (class, name) pairs: torch's loader looks a global up by the name the pickle
 # spells, so a class given alone would be admitted under today's name only.
 SAFE_GLOBALS = tuple((cls, name) for name, cls in _GLOBALS.items() if cls is not None)
@@ -168,6 +177,32 @@ def torchao_checkpoint_load(path):
     allow = _extensible_by_name()
     with allow(list(SAFE_GLOBALS)) if allow else contextlib.nullcontext():
         return torch.load(path, weights_only=True)
+
+
+@contextlib.contextmanager
+def weights_only_loads_only():
+    """Within it, torch.load loads weights-only whatever it is asked: torch.export.load asks for
+    weights_only=False for every torch.save member before torch 2.6, and from 2.6 on retries so a
+    member its weights-only loader refused. verify() has refused a member naming anything else before;
+    this is the second wall, which refuses it again without running it."""
+    original = torch.load
+
+    def load(*args, **kwargs):
+        kwargs["weights_only"] = True
+        return original(*args, **kwargs)
+
+    torch.load = load
+    try:
+        yield
+    finally:
+        torch.load = original
+
+
+def program_load(path):
+    """torch.export.load(path), torch.load held to weights-only; the caller registers the operators it calls."""
+    with open(path, "rb") as f, weights_only_loads_only():
+        # A file object: given a path, torch warns unless it ends in .pt2, and golden files end in .pt.
+        return torch.export.load(io.BytesIO(f.read()))
 
 
 def outside_policy(path, format):
@@ -298,6 +333,13 @@ class GoldenSet:
                         "torchao; refused without running it. Replace the file with a trusted one."
                         % (path, ", ".join(foreign))
                     )
+            elif self.format(part) == kinds.PT2:
+                unsafe = pt2_archive.problems(path, ALLOWED_GLOBALS | PT2_GLOBALS)
+                if unsafe:
+                    problems.append(
+                        "%s: unsafe: torch.export.load could run code from it: %s; refused without loading it. "
+                        "Replace the file with a trusted one." % (path, "; ".join(unsafe))
+                    )
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
                     weights_only_load(path)
@@ -369,6 +411,8 @@ class GoldenSet:
             return torch.jit.load(path)
         if self.format(part) == kinds.TORCHAO_CHECKPOINT:
             return torchao_checkpoint_load(path)
+        if self.format(part) == kinds.PT2:
+            return program_load(path)
         if self.format(part) == kinds.PACKAGE:
             importer = torch.package.PackageImporter(path)
             return importer.load_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)

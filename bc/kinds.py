@@ -16,7 +16,13 @@ them. docs/cases.md says what each checks.
             config as the release records it; checked: torch.load
             (weights_only=True) with torchao imported, load_state_dict
             (assign=True) into the float model built on the meta device, the
-            output; and the config read back by today's config_from_dict.
+            output; and the config read back by today's config_from_dict;
+  pt2e      a float model quantized by PT2E (torch.export, prepare_pt2e
+            with one quantizer, calibration, convert_pt2e) and exported:
+            the program as torch.export.save writes it, and its
+            quantize/dequantize ops with their qparams; checked:
+            torch.export.load with the ops registered, the op set, the
+            output of module() on the input.
 
 Adding a kind is one entry of KINDS, its `produce` function in
 bc/corpus/produce.py (the writing side), its `check` function in
@@ -37,6 +43,8 @@ PACKAGE = "package"  # a torch.package, opened only after every digest matched
 # torch.save of tensor subclasses; read weights-only once torchao has registered its classes
 TORCHAO_CHECKPOINT = "torchao_checkpoint"
 TORCHAO_PREFIX = "torchao."  # the module path torchao's classes are pickled under
+# A torch.export archive, read by torch.export.load only after bc/pt2_archive.py found nothing in it that runs code
+PT2 = "pt2"
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds the model
 
 
@@ -98,6 +106,12 @@ KINDS = {
             ),
             produce="produce_torchao",
             check="check_torchao",
+        ),
+        Kind(
+            name="pt2e",
+            parts=(("input", TENSORS), ("program", PT2), ("quantize_ops", TENSORS), ("expected", TENSORS)),
+            produce="produce_pt2e",
+            check="check_pt2e",
         ),
     ]
 }

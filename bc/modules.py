@@ -72,6 +72,7 @@ FACTORIES = {
     "linear_relu_functional": _linear_relu_functional,
     # torchao's cases: widths divisible by 32, the smallest group size every release's int4 kernels take.
     "torchao_mlp": lambda: nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16)),
+    "pt2e_convnet": lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 8), nn.ReLU()),
 }
 
 

@@ -219,9 +219,13 @@ def globals_of(tree):
 def torch_save_globals(path):
     """Every global ("module.name") the pickles of a torch.save file name, nothing in them run."""
     with open(path, "rb") as f:
-        data = f.read()
+        return torch_save_globals_of(f.read())
+
+
+def torch_save_globals_of(data):
+    """torch_save_globals() of a torch.save file's bytes (a member of another archive, as in a .pt2)."""
     if container(data) == "zip":
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             (name,) = [n for n in archive.namelist() if n.split("/", 1)[-1] == "data.pkl"]
             return globals_of(read_pickle(archive.read(name)))
     try:

@@ -130,7 +130,7 @@ RELEASES = [
     # (torchao's own compatibility table); torchao declares no torch dependency.
     {
         "release": "torchao-0.7.0",
-        "kinds": ["torchao"],
+        "kinds": ["torchao", "pt2e"],
         "python": "3.11",
         "requirements": ["torch==2.5.1", "torchao==0.7.0"],
         "left_out": {
@@ -149,7 +149,7 @@ RELEASES = [
     },
     {
         "release": "torchao-0.10.0",
-        "kinds": ["torchao"],
+        "kinds": ["torchao", "pt2e"],
         "python": "3.11",
         "requirements": ["torch==2.6.0", "torchao==0.10.0"],
         "left_out": {
@@ -168,7 +168,7 @@ RELEASES = [
     },
     {
         "release": "torchao-0.13.0",
-        "kinds": ["torchao"],
+        "kinds": ["torchao", "pt2e"],
         "python": "3.11",
         "requirements": ["torch==2.8.0", "torchao==0.13.0"],
         "left_out": {
@@ -182,7 +182,7 @@ RELEASES = [
     },
     {
         "release": "torchao-0.16.0",
-        "kinds": ["torchao"],
+        "kinds": ["torchao", "pt2e"],
         "python": "3.11",
         "requirements": ["torch==2.10.0", "torchao==0.16.0"],
         "left_out": {

@@ -6,11 +6,15 @@ what //bc's case tests run; nothing here reads them). So every golden file
 of every corpus is loaded with today's policy in every run of //tests/...:
 weights-only files by torch.load, archives by torch.jit.load, packages by
 their importer after every digest matched, torchao checkpoints by torch.load
-with torchao imported (or refused for a torchao class alone); also where a case test that reads
+with torchao imported (or refused for a torchao class alone), torch.export
+programs by torch.export.load once nothing in them can run code (or refused
+for their schema version alone); also where a case test that reads
 it is SKIPPED (test_lstm on an AVX512-VNNI CPU, a case under another engine
 or corpus). Loading is what is promised here; the numbers are the case tests'.
 """
 
+import io
+import json
 import os
 import pickle
 import shutil
@@ -43,6 +47,8 @@ def _weights_only_files():
 FILES = _weights_only_files()
 # (corpus, case) of every torchao case in every corpus that holds it.
 CHECKPOINTS = [(corpus, case) for corpus in CORPORA.values() for case in TABLE if corpus.holds(case) and case.kind == "torchao"]
+# (corpus, case) of every pt2e case in every corpus that holds it.
+PROGRAMS = [(corpus, case) for corpus in CORPORA.values() for case in TABLE if corpus.holds(case) and case.kind == "pt2e"]
 # (corpus, case) of every case with an archive or a package, in every corpus that holds it.
 LOADED_BY_CODE = [
     (corpus, case)
@@ -266,3 +272,162 @@ def test_a_past_corpus_remedy_names_its_release():
         "bazel run //bc:regenerate -- --release 1.6.0 --force test_linear"
     )
     assert golden_io.GoldenSet(case, "serialized")._regenerate(case.name) == "bazel run //bc:regenerate -- test_linear"
+
+
+@pytest.mark.parametrize("corpus, case", PROGRAMS, ids=["%s/%s" % (corpus.name, case.name) for corpus, case in PROGRAMS])
+def test_every_program_loads_or_is_refused_for_its_schema_version_only(corpus, case):
+    from bc import pt2e_api
+
+    pt2e_api.register_ops()
+    golden = golden_io.GoldenSet(case, corpus.directory, root=os.path.join(SOURCE_TREE, corpus.directory))
+    try:
+        golden.verify()  # digests, then nothing in the archive that torch.export.load would run
+    except golden_io.GoldenError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        assert golden.load("program").module() is not None
+    except RuntimeError as error:
+        assert "does not match our current schema version" in str(error), str(error)
+
+
+def test_the_program_policy_admits_exactly_the_globals_the_programs_hold():
+    named = set()
+    for corpus, case in PROGRAMS:
+        with zipfile.ZipFile(_path(corpus, case, "program")) as archive:
+            for name in archive.namelist():
+                if name.endswith(".pt"):
+                    named |= pickles.torch_save_globals_of(archive.read(name))
+    admitted = golden_io.ALLOWED_GLOBALS | golden_io.PT2_GLOBALS
+    assert named <= admitted, named - admitted
+    assert golden_io.PT2_GLOBALS <= named, "allowed for programs, but none names them"
+
+
+class Makedirs:
+    """Pickled as a call of os.makedirs(path): what a hostile pickle in a .pt2 would run."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.makedirs, (self.path,))
+
+
+def _edited_program(tmp_path, corpus_name, edit):
+    """A copy of a program of corpus_name with its members as edit({name: bytes}) returns them, adopted."""
+    golden = _copy_past_case(corpus_name, TABLE["test_pt2e_xnnpack_static_per_channel"], str(tmp_path / "serialized"))
+    path = golden.path("program")
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in edit(members).items():
+            archive.writestr(name, data)
+    adopt(golden)
+    return golden
+
+
+def _pickled(value):
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    return buffer.getvalue()
+
+
+def _edit_json(members, suffix, change):
+    (name,) = [n for n in members if n.endswith(suffix)]
+    document = json.loads(members[name])
+    change(document)
+    members[name] = json.dumps(document).encode()
+    return members
+
+
+def _sample_inputs(marker):
+    return lambda m: {n: _pickled(Makedirs(marker)) if n.endswith("sample_inputs/model.pt") else d for n, d in m.items()}
+
+
+def _symbolic_size(marker):
+    expression = "sympify.__globals__['__builtins__']['__import__']('os').makedirs(%r)" % marker
+
+    def change(document):
+        values = document["graph_module"]["graph"]["tensor_values"]
+        values[sorted(values)[0]]["sizes"][0] = {"as_expr": {"expr_str": expression, "hint": None}}
+
+    return lambda m: _edit_json(m, "models/model.json", change)
+
+
+def _pickled_weight(marker):
+    def edit(members):
+        members = _edit_json(members, "model_weights_config.json", lambda d: d["config"]["0.weight"].update(use_pickle=True))
+        weight = [n for n in members if n.endswith("data/weights/weight_0")][0]
+        members[weight] = _pickled(Makedirs(marker))
+        return members
+
+    return edit
+
+
+def _foreign_operator(marker):
+    def change(document):
+        node = document["graph_module"]["graph"]["nodes"][0]
+        node["target"] = "torch.os.makedirs"
+
+    return lambda m: _edit_json(m, "models/model.json", change)
+
+
+def _opaque_constant(marker):
+    def edit(members):
+        members = _edit_json(
+            members, "model_constants_config.json",
+            lambda d: d["config"].update(c={"path_name": "opaque_obj_0", "is_param": False, "use_pickle": False, "tensor_meta": None}),
+        )
+        members["archive/data/constants/opaque_obj_0"] = pickle.dumps(Makedirs(marker))
+        return members
+
+    return edit
+
+
+def _extra_member(marker):
+    return lambda m: dict(m, **{"archive/data/aotinductor/model.so": b"\x7fELF"})
+
+
+# (the hostile edit, what verify says): docs/hostile-inputs.md has a row for each.
+HOSTILE_PROGRAMS = [
+    (_sample_inputs, "member archive/data/sample_inputs/model.pt: its pickle names os.makedirs, outside the weights-only allowlist"),
+    (_symbolic_size, "holds a symbolic expression (as_expr"),
+    (_pickled_weight, "0.weight is pickled (use_pickle), which torch.export.load reads with weights_only=False"),
+    (_foreign_operator, "calls torch.os.makedirs, not an operator of torch.ops.aten. or torch.ops.quantized_decomposed."),
+    (_opaque_constant, "c is stored as opaque_obj_0, not a tensor"),
+    (_extra_member, "member archive/data/aotinductor/model.so is none that torch.export.load reads"),
+]
+
+
+@pytest.mark.parametrize("edit, said", HOSTILE_PROGRAMS, ids=[edit.__name__.strip("_") for edit, _ in HOSTILE_PROGRAMS])
+def test_a_program_that_could_run_code_is_refused_before_torch_export_load(tmp_path, edit, said):
+    marker = str(tmp_path / "ran")
+    golden = _edited_program(tmp_path, "today", edit(marker))
+    message = verify_error(golden)
+    assert golden.path("program") in message and "unsafe: torch.export.load could run code from it" in message, message
+    assert said in message, message
+    assert not os.path.exists(marker)
+
+
+def test_torch_export_loads_fallback_to_an_unsafe_pickle_is_refused_too(tmp_path):
+    """The second wall: a pickle that verify would refuse, given to the loader directly, runs nothing."""
+    marker = str(tmp_path / "ran")
+    golden = _edited_program(tmp_path, "today", _sample_inputs(marker))
+    with pytest.raises(Exception) as error:
+        golden_io.program_load(golden.path("program"))
+    assert not os.path.exists(marker), "torch.export.load ran the pickle: %s" % error.value
+    assert "Weights only load failed" in str(error.value), error.value
+
+
+def test_a_flat_program_of_2_6_with_a_hostile_member_is_refused(tmp_path):
+    marker = str(tmp_path / "ran")
+    edit = lambda m: {n: _pickled(Makedirs(marker)) if n == "serialized_state_dict.pt" else d for n, d in m.items()}
+    message = verify_error(_edited_program(tmp_path, "torchao-0.10.0", edit))
+    assert "member serialized_state_dict.pt: its pickle names os.makedirs" in message, message
+
+
+def test_a_truncated_program_is_refused_by_verify(tmp_path):
+    golden = _copy_past_case("today", TABLE["test_pt2e_xnnpack_dynamic"], str(tmp_path / "serialized"))
+    with open(golden.path("program"), "r+b") as f:
+        f.truncate(os.path.getsize(golden.path("program")) // 2)
+    adopt(golden)
+    assert "truncated or corrupt zip archive" in verify_error(golden)

@@ -4,10 +4,10 @@
 
 The releases are torch's on PyPI from the corpus's release to today's locked
 one (--range narrows them), each under the CPython it has wheels for here
-(3.11 where it has, else 3.8). For a torchao case they are torchao's, each
-with the torch it was built against (TORCHAO_PAIRS in bc/releases.bzl), from
-the corpus's torchao to today's locked one; --range then takes torchao
-versions. The end points are tried first, then the
+(3.11 where it has, else 3.8). For a corpus a torchao release wrote (the
+torchao and pt2e cases) they are torchao's, each with the torch it was built
+against (TORCHAO_PAIRS in bc/releases.bzl), from the corpus's torchao to
+today's locked one; --range then takes torchao versions. The end points are tried first, then the
 releases between are bisected: each is installed into a throwaway
 environment (hash-locked like every environment here: third_party/pypi/
 environment.py, from the shared wheel directory), the case's checks run on
@@ -500,7 +500,7 @@ def main(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", nargs="?")
     parser.add_argument("--corpus", help="a past release of bc/releases.bzl")
-    parser.add_argument("--records", metavar="KIND", choices=["torchao"],
+    parser.add_argument("--records", metavar="KIND", choices=["torchao", "pt2e"],
                         help="instead of one case: every recorded difference of the kind's cases on a past corpus, "
                              "each judged in every release (installed once) from the oldest corpus's to today's")
     parser.add_argument("--engine", help="a quantized engine of the case; default: its first")
@@ -534,7 +534,7 @@ def main(argv):
         raise BisectError("--loader %s: give the loader of one of %s's records: %s"
                           % (args.loader, case.name, ", ".join(recorded_loaders) or "it has none"))
     lock = os.path.join(workspace, pinned.LOCK_PATH)
-    if case.kind == "torchao":
+    if corpus.torchao:
         today = pinned.locked_version("torchao", lock)
         low, high = parse_range(args.range) if args.range else (corpus.torchao, today)
     else:
@@ -543,7 +543,7 @@ def main(argv):
 
     confine = confinement(case)
     found = _interpreters()
-    if case.kind == "torchao":
+    if corpus.torchao:
         releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)
         today = TORCHAO_LABEL % today
     else:
@@ -577,7 +577,7 @@ def main(argv):
 
 
 def every_record(kind, workspace):
-    """First failing release of each record of a past corpus, for every torchao case: one install per release.
+    """First failing release of each record of a past corpus, for every case of the kind: one install per release.
 
     Each (case, corpus, loader) of a record is judged by that loader alone,
     in every release from its corpus's to today's (linearly, so a history

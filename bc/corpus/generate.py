@@ -45,6 +45,9 @@ def write(case, format, value, path):
         with torch.package.PackageExporter(path) as exporter:
             exporter.intern(modules.PACKAGED_MODULE)
             exporter.save_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE, value)
+    elif format == kinds.PT2:
+        with open(path, "wb") as f:
+            f.write(value)  # bc/corpus/reproducible.py's program_bytes()
     elif format == kinds.STATE_DICT:
         reproducible.save_state_dict(value, path, zipfile_format=case.zipfile)
     else:

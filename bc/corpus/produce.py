@@ -4,6 +4,8 @@ case -> {part: value}, run under the pinned configuration (bc/corpus/pinned.py).
 The values are written by bc/corpus/generate.py, each part in its kind's format.
 """
 
+import io
+
 import torch
 
 from bc import modules
@@ -82,3 +84,19 @@ def produce_torchao(case):
         raise CannotWrite(str(error)) from None
     torchao.quantization.quantize_(model, config)
     return {"input": example, "state_dict": model.state_dict(), "config": recorded, "expected": model(example)}
+
+
+def produce_pt2e(case):
+    # Imported here: torch before 2.5 has no torch.export to quantize with.
+    from bc import pt2e_api
+    from bc.corpus import reproducible
+
+    model = modules.build(case.module).eval()
+    example = torch.randn(*case.input_size)
+    try:
+        program = pt2e_api.quantize(model, example, case.quantizer)
+    except pt2e_api.Unwritable as error:
+        raise CannotWrite(str(error)) from None
+    data = reproducible.program_bytes(program)
+    saved = torch.export.load(io.BytesIO(data)).module()  # the file as the check reads it
+    return {"input": example, "program": data, "quantize_ops": pt2e_api.quantize_ops(saved), "expected": saved(example)}

@@ -1,18 +1,26 @@
 """Writers whose bytes depend only on what is written, not on where or when.
 
-Two torch writers are not reproducible as they stand:
+Three torch writers are not reproducible as they stand:
   * torch.save keys each storage by its memory address, and orders the
     storages by those keys: the legacy writer (_use_new_zipfile_serialization
     =False) in every release, the zipfile writer until 1.10 (1.6.0's does);
   * torch.jit.save records absolute source paths (torch's site-packages, the
     generator's runfiles, the sandbox) in its *.debug_pkl entries.
+  * torch.export.save writes each node's stack_trace (absolute paths, and
+    before 2.8 a per-process "<eval_with_key>.N"), its from_node provenance
+    (the id() of a graph, 2.13), nn_module_stack keys holding the id() of a
+    module (strict capture, 2.10 on), and before 2.8 the wall clock as every
+    zip member's time (docs/pt2e-measurements.md).
 save() and save_state_dict() number the storages instead, "0", "1", ... in the
 order the pickle names them, as today's zipfile writer does; save_script()
 rewrites the paths relative to their import root, and moves the source-range
-offsets that the rewritten text shifts. Every output loads with the stock
-torch loaders. The torch.package writer is reproducible already.
+offsets that the rewritten text shifts; program_bytes() drops the first two,
+names each nn_module_stack entry by its module's path, and dates every zip
+member 1980-01-01 as torch's own zip writer does. Every output loads with the
+stock torch loaders. The torch.package writer is reproducible already.
 """
 
+import io
 import os
 import pickle
 import pickletools
@@ -400,3 +408,37 @@ def absolute_paths_in(path, roots):
                 "%s: %s" % (info.filename, root) for root in roots if root.encode("utf-8") in data
             )
     return found
+
+
+# Node metadata that says where and when a program was made, not what it computes.
+_PROVENANCE = ("stack_trace", "from_node")
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def program_bytes(program):
+    """torch.export.save(program) into a buffer (so the archive's folder is "archive", whatever the file's
+    name), byte-reproducibly; the program's metadata is changed in place."""
+    for node in program.graph.nodes:
+        for key in _PROVENANCE:
+            node.meta.pop(key, None)
+        stack = node.meta.get("nn_module_stack")
+        if stack:
+            # Keys are opaque to every reader; dynamo's own name for a module's source is its path.
+            node.meta["nn_module_stack"] = {
+                ("L__self__" + ("_" + path.replace(".", "_") if path else "")): (path, kind)
+                for path, kind in stack.values()
+            }
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if all(member.date_time == _ZIP_EPOCH for member in members):
+            return data  # torch's own zip writer (2.8 on), whose record alignment a rewrite would lose
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dated:
+            for member in members:
+                info = zipfile.ZipInfo(member.filename, date_time=_ZIP_EPOCH)
+                info.compress_type, info.external_attr = member.compress_type, member.external_attr
+                dated.writestr(info, archive.read(member))
+    return out.getvalue()
