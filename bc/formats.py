@@ -16,9 +16,11 @@ parse_conv_serialized_state (aten/src/ATen/native/quantized/cpu/conv_serializati
 The `_v3` cases' v3 states are written by bc/corpus/pickle_writer.py.
 """
 
+import json
 import zipfile
 
 from bc.pickles import FormatError, Global, Instance, container, inflation_problem, instances, read_pickle
+from bc.pt2_archive import FLAT_PROGRAM, PROGRAM
 
 PACKED_PARAMS_MODULE = "__torch__.torch.classes.quantized"
 CONV_CLASSES = ("Conv2dPackedParamsBase", "Conv3dPackedParamsBase")
@@ -99,12 +101,13 @@ def read_format(path):
 
       {"container": "torch.save legacy"} | {"container": "torch.save zipfile", "packed_params": [...]}
       {"container": "TorchScript", "archive_version": 3, "packed_params": [...]} | {"container": "torch.package"}
+      {"container": "torch.export PT2 archive" | "torch.export flat zip", "schema_version": "8.20", "torch_version": "2.13.0+cpu"}
 
     Raises FormatError for a file it cannot read (a damaged zip, an unknown layout).
     """
     try:
         return _describe(path)
-    except (zipfile.BadZipFile, EOFError, KeyError, UnicodeDecodeError) as error:
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as error:  # ValueError: bad JSON, or bad UTF-8
         raise FormatError("unreadable zip archive (%s)" % error) from None
 
 
@@ -120,6 +123,9 @@ def _describe(path):
         if suspicious:
             raise FormatError(suspicious)
         names = archive.namelist()
+        program = _program(archive, names)
+        if program:
+            return program
         records = {name.split("/", 1)[1]: name for name in names if "/" in name}
         if ".data/extern_modules" in records:
             return {"container": "torch.package"}
@@ -136,11 +142,28 @@ def _describe(path):
         return {"container": "torch.save zipfile", "packed_params": packed_params(tree)}
 
 
+def _program(archive, names):
+    """read_format() of a torch.export archive (a flat zip before torch 2.8, then a PT2 archive): its layout,
+    the schema version and torch its program records; or None."""
+    programs = [name for name in names if name == FLAT_PROGRAM or name.split("/", 1)[-1] == PROGRAM]
+    if not programs:
+        return None
+    document = json.loads(archive.read(programs[0]))
+    version = document.get("schema_version") or {}
+    return {
+        "container": "torch.export %s" % ("flat zip" if programs[0] == FLAT_PROGRAM else "PT2 archive"),
+        "schema_version": "%s.%s" % (version.get("major"), version.get("minor")),
+        "torch_version": document.get("torch_version", "?"),
+    }
+
+
 def summary(file_format):
     """One line for a read_format() result: 'TorchScript 3; Conv2dPackedParamsBase v2'."""
     text = file_format.get("container", "?")
     if "archive_version" in file_format:
         text += " %s" % file_format["archive_version"]
+    if "schema_version" in file_format:
+        text += ", schema %s, written by torch %s" % (file_format["schema_version"], file_format["torch_version"])
     if file_format.get("packed_params"):
         text += "; " + ", ".join(file_format["packed_params"])
     if file_format.get("problem"):

@@ -198,6 +198,14 @@ def weights_only_loads_only():
         torch.load = original
 
 
+def program_problem(path):
+    """Why torch.export.load could run code from the program at path (bc/pt2_archive.py), or None; none of it is run."""
+    found = pt2_archive.problems(path, ALLOWED_GLOBALS | PT2_GLOBALS)
+    if found:
+        return "unsafe: torch.export.load could run code from it: %s; refused without loading it" % "; ".join(found)
+    return None
+
+
 def program_load(path):
     """torch.export.load(path), torch.load held to weights-only; the caller registers the operators it calls."""
     with open(path, "rb") as f, weights_only_loads_only():
@@ -334,12 +342,9 @@ class GoldenSet:
                         % (path, ", ".join(foreign))
                     )
             elif self.format(part) == kinds.PT2:
-                unsafe = pt2_archive.problems(path, ALLOWED_GLOBALS | PT2_GLOBALS)
+                unsafe = program_problem(path)
                 if unsafe:
-                    problems.append(
-                        "%s: unsafe: torch.export.load could run code from it: %s; refused without loading it. "
-                        "Replace the file with a trusted one." % (path, "; ".join(unsafe))
-                    )
+                    problems.append("%s: %s. Replace the file with a trusted one." % (path, unsafe))
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
                     weights_only_load(path)

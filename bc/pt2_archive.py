@@ -33,9 +33,11 @@ _MEMBERS = re.compile(
     r"|data/sample_inputs/[\w.-]+\.pt"
     r"|archive_format|archive_version|byteorder|\.data/version|\.data/serialization_id)$"
 )
+# The program's JSON: in a PT2 archive (under its root folder), and in a flat zip.
+PROGRAM, FLAT_PROGRAM = "models/model.json", "serialized_exported_program.json"
 _FLAT_MEMBERS = frozenset(
     [
-        "serialized_exported_program.json",
+        FLAT_PROGRAM,
         "serialized_state_dict.pt",
         "serialized_constants.pt",
         "serialized_example_inputs.pt",

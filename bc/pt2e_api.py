@@ -18,9 +18,9 @@ Generators run under every release of bc/releases.bzl that writes pt2e
 cases, tests under today's, `bazel run //bc:bisect` under those between.
 """
 
-import importlib
-
 import torch
+
+from bc import torch_api
 
 # Where each quantizer and its config function live, newest home first.
 _QUANTIZERS = {
@@ -45,14 +45,11 @@ class Unwritable(Exception):
 
 
 def _first(homes, attribute):
-    for name in homes:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, attribute):
-            return module
-    return None
+    """The first importable module of homes that defines attribute, or None."""
+    try:
+        return torch_api.first_having(attribute, *homes)
+    except ImportError:
+        return None
 
 
 def register_ops():

@@ -14,7 +14,7 @@ import re
 import torch
 
 
-def _first_having(attribute, *modules):
+def first_having(attribute, *modules):
     """The first importable module of modules that defines attribute."""
     for name in modules:
         try:
@@ -28,12 +28,12 @@ def _first_having(attribute, *modules):
 
 # Eager quantization moved from torch.quantization to torch.ao.quantization in
 # 1.10, in part: 1.10.2's torch.ao.quantization has no default_qconfig; 1.13 has all.
-quantization = _first_having("default_qconfig", "torch.ao.quantization", "torch.quantization")
+quantization = first_having("default_qconfig", "torch.ao.quantization", "torch.quantization")
 # The quantized modules moved to torch.ao.nn in 1.13; their fused (intrinsic)
 # variants after it: 1.13.1 has no torch.ao.nn.intrinsic.quantized.
-nnq = _first_having("Conv3d", "torch.ao.nn.quantized", "torch.nn.quantized")
-nnqd = _first_having("LSTM", "torch.ao.nn.quantized.dynamic", "torch.nn.quantized.dynamic")
-nniq = _first_having("ConvReLU3d", "torch.ao.nn.intrinsic.quantized", "torch.nn.intrinsic.quantized")
+nnq = first_having("Conv3d", "torch.ao.nn.quantized", "torch.nn.quantized")
+nnqd = first_having("LSTM", "torch.ao.nn.quantized.dynamic", "torch.nn.quantized.dynamic")
+nniq = first_having("ConvReLU3d", "torch.ao.nn.intrinsic.quantized", "torch.nn.intrinsic.quantized")
 
 
 def _quantize_fx():

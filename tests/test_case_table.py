@@ -1,5 +1,6 @@
 """The case table: complete, consistent with the seed, and strict about its own format."""
 
+import copy
 import subprocess
 import sys
 import textwrap
@@ -35,8 +36,12 @@ SEED_CASES = [
 TABLE = case_table.load_table()
 
 
+# The kinds the seed has no case of: today's quantized formats.
+NOT_IN_THE_SEED = ("torchao", "pt2e")
+
+
 def test_every_seed_case_is_declared_once():
-    assert sorted(c.name for c in TABLE if c.kind != "torchao") == sorted(SEED_CASES)
+    assert sorted(c.name for c in TABLE if c.kind not in NOT_IN_THE_SEED) == sorted(SEED_CASES)
 
 
 @pytest.mark.parametrize("case", list(TABLE), ids=lambda c: c.name)
@@ -65,7 +70,7 @@ def test_torchao_cases_are_engine_independent():
 
 
 def test_engine_independent_cases_are_the_observers():
-    assert sorted(c.name for c in TABLE if c.engine_independent and c.kind != "torchao") == [
+    assert sorted(c.name for c in TABLE if c.engine_independent and c.kind not in NOT_IN_THE_SEED) == [
         "test_default_qat_qconfig",
         "test_per_channel_observer",
         "test_per_tensor_observer",
@@ -119,3 +124,19 @@ def test_bad_entries_are_named(tmp_path, entry, message):
 def test_unknown_case_lists_the_known_ones():
     with pytest.raises(case_table.TableError, match="test_linear_relu"):
         TABLE["test_nope"]
+
+
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        (lambda e: e.pop("quantizer"), "a quantizer is what a pt2e case has, and only it"),
+        (lambda e: e["quantizer"].update(qat="yes", calibrate=3), "takes only args and qat"),
+        (lambda e: e.update(kind="op"), "a quantizer is what a pt2e case has, and only it"),
+    ],
+)
+def test_a_pt2e_entry_names_its_quantizer_and_only_a_pt2e_entry_does(change, said):
+    constants = case_table.read_constants(case_table.TABLE_PATH)
+    entry = copy.deepcopy(next(e for e in constants["CASES"] if e["name"] == "test_pt2e_xnnpack_qat"))
+    change(entry)
+    with pytest.raises(case_table.TableError, match=said):
+        case_table._case_from_entry(entry, constants)

@@ -1,4 +1,4 @@
-"""tools/differences: docs/torchao.md holds the torchao matrix and records the case table gives."""
+"""tools/differences: docs/torchao.md and docs/pt2e.md hold their kind's matrix and records as the case table gives them."""
 
 import subprocess
 import sys
@@ -6,12 +6,16 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("args", [["--matrix", "torchao"], ["--kind", "torchao"]])
-def test_docs_hold_the_torchao_tables_of_the_case_table(args):
+TABLES = [(kind, option) for kind in ("torchao", "pt2e") for option in ("--matrix", "--kind")]
+
+
+@pytest.mark.parametrize("kind, option", TABLES, ids=["%s %s" % t for t in TABLES])
+def test_docs_hold_the_tables_of_the_case_table(kind, option):
+    args = [option, kind]
     table = subprocess.run([sys.executable, "tools/differences"] + args, capture_output=True, text=True, check=True).stdout
-    with open("docs/torchao.md", encoding="utf-8") as f:
+    with open("docs/%s.md" % kind, encoding="utf-8") as f:
         doc = f.read()
-    assert table.strip() in doc, "docs/torchao.md is stale; paste in `tools/differences %s`:\n%s" % (" ".join(args), table)
+    assert table.strip() in doc, "docs/%s.md is stale; paste in `tools/differences %s`:\n%s" % (kind, " ".join(args), table)
 
 
 def test_every_record_is_a_row():

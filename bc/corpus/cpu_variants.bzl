@@ -29,9 +29,36 @@ CPU_CONTROL = "mkl_as_intel_avx512"
 
 # The cases whose bytes went through a CPU-dependent float kernel (MKL SGEMM)
 # before the MKL pin: the QAT linear, the float convolution without bias that
-# calibrates the graph case, and the LSTM's gates.
+# calibrates the graph case, and the LSTM's gates; and a PT2E program, whose
+# qparams come from calibrating a float convolution and linear.
 CPU_SENSITIVE_CASES = [
     "test_default_qat_qconfig",
     "test_conv2d_nobias_graph",
     "test_lstm",
+    "test_pt2e_xnnpack_static_per_tensor",
+]
+
+# The variants that replace the MKL_CBWR pin instead of telling MKL of another
+# CPU, and the cases whose bytes that pin alone holds. MKL_CBWR=COMPATIBLE runs
+# one SGEMM code path on every x86-64 CPU (Intel's conditional numerical
+# reproducibility; MKL_ENABLE_INSTRUCTIONS, which does tell of a lesser or
+# greater CPU, leaves these bytes as they are). A PT2E program's qparams are
+# the float32 range of activations that SGEMM computed, so each of these
+# variants must change them (measured in every corpus that holds one), which
+# shows the pin is what holds them; the others must not.
+MKL_CBWR_VARIANTS = [
+    "mkl_cbwr_sse4_2",
+    "mkl_cbwr_avx2",
+    "mkl_cbwr_avx512",
+]
+
+MKL_CBWR_HELD_CASES = ["test_pt2e_xnnpack_static_per_tensor"]
+
+# The releases whose MKL (2019.0.5, 2020.0) reads MKL_DEBUG_CPU_TYPE, which the
+# control sets: there it must change some bytes. The oneMKL of torch 2.x
+# (today's, and the torchao releases' torch) ignores it.
+CONTROLLED_RELEASES = [
+    "1.6.0",
+    "1.10.2",
+    "1.13.1",
 ]

@@ -48,6 +48,9 @@ _VARIANTS = case_table.read_constants(os.path.join(os.path.dirname(os.path.abspa
 CPU_VARIANTS = _VARIANTS["CPU_VARIANTS"]
 CPU_CONTROL = _VARIANTS["CPU_CONTROL"]
 CPU_SENSITIVE_CASES = tuple(_VARIANTS["CPU_SENSITIVE_CASES"])
+MKL_CBWR_VARIANTS = tuple(_VARIANTS["MKL_CBWR_VARIANTS"])
+MKL_CBWR_HELD_CASES = tuple(_VARIANTS["MKL_CBWR_HELD_CASES"])
+CONTROLLED_RELEASES = tuple(_VARIANTS["CONTROLLED_RELEASES"])
 
 
 def environment(renamed_pins=None, variant=None):

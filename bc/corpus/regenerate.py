@@ -216,9 +216,10 @@ def _adoption_problem(case, golden_dir, part):
     """Why a golden file would be refused before any check ran, found without running any of it; or None.
 
     What GoldenSet.verify refuses besides a digest (the container, zip members
-    over the size cap, and for a part that loads weights-only a global outside
+    over the size cap, for a part that loads weights-only a global outside
     the allowlist: named here from the pickles, where the test leaves the
-    refusal to torch's loader), and a format bc/formats.py cannot read, which
+    refusal to torch's loader; for a program, anything torch.export.load could
+    run), and a format bc/formats.py cannot read, which
     //serialized:consistency_test refuses.
     """
     # Imported here: golden_io imports torch, a second or more of every regenerate (and of each of
@@ -232,7 +233,9 @@ def _adoption_problem(case, golden_dir, part):
         try:
             formats.read_format(path)
             format = kinds.KINDS[case.kind].format_of(part)
-            if format not in (kinds.SCRIPT, kinds.PACKAGE):
+            if format == kinds.PT2:
+                problem = golden_io.program_problem(path)
+            elif format not in (kinds.SCRIPT, kinds.PACKAGE):
                 outside = golden_io.outside_policy(path, format)
                 if outside:
                     problem = (
