@@ -80,14 +80,28 @@ _OPTIONAL = tuple(f.name for f in dataclasses.fields(Case) if f.name not in _REQ
 
 
 def read_constants(path):
-    """Every top-level NAME = <literal> of a literals-only .bzl file."""
+    """Every top-level NAME = <literal> of a literals-only .bzl file; a literal may name a constant above it
+    (as Starlark lets it), which stands for that constant's value."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), filename=path)
     constants = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            constants[node.targets[0].id] = ast.literal_eval(node.value)
+            constants[node.targets[0].id] = _literal(node.value, constants, path)
     return constants
+
+
+def _literal(node, constants, path):
+    """ast.literal_eval's literals (what the .bzl files hold), and names of constants read before."""
+    if isinstance(node, ast.Name):
+        if node.id not in constants:
+            raise TableError("%s:%d: %s is not a constant defined above it" % (path, node.lineno, node.id))
+        return constants[node.id]
+    if isinstance(node, ast.List):
+        return [_literal(item, constants, path) for item in node.elts]
+    if isinstance(node, ast.Dict):
+        return {_literal(k, constants, path): _literal(v, constants, path) for k, v in zip(node.keys, node.values)}
+    return ast.literal_eval(node)
 
 
 def _case_from_entry(entry, constants):

@@ -149,7 +149,9 @@ def _program(archive, names):
     if not programs:
         return None
     document = json.loads(archive.read(programs[0]))
-    version = document.get("schema_version") or {}
+    if not isinstance(document, dict) or not isinstance(document.get("schema_version", {}), dict):
+        raise FormatError("%s is not a torch.export program (a JSON object with a schema_version)" % programs[0])
+    version = document.get("schema_version", {})
     return {
         "container": "torch.export %s" % ("flat zip" if programs[0] == FLAT_PROGRAM else "PT2 archive"),
         "schema_version": "%s.%s" % (version.get("major"), version.get("minor")),

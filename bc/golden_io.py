@@ -19,7 +19,7 @@ Loading policy:
   * torch.export archives (.pt2) can run code while torch.export.load reads
     them (bc/pt2_archive.py says how). verify() refuses one whose members,
     JSON or pickles hold any of it (its torch.save members may name
-    ALLOWED_GLOBALS and PT2_GLOBALS only); then torch.export.load reads it
+    PT2_GLOBALS only); then torch.export.load reads it
     with torch.load unable to leave weights-only (weights_only_loads_only).
   * TorchScript archives load with torch.jit.load.
   * torch.package files run packaged code by design; they are opened only after
@@ -100,9 +100,19 @@ TORCHAO_GLOBALS = frozenset(
         "torch.uint8",
     ]
 )
-# What a .pt2's torch.save members (weights, constants, sample inputs) name beyond ALLOWED_GLOBALS; torch's own
-# weights-only allowlist has each.
-PT2_GLOBALS = frozenset(["torch.CharStorage", "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"])
+# What a .pt2's torch.save members (weights, constants, sample inputs) may name, for that format alone: what
+# the corpora's programs name (//tests:golden_io_test holds it to them); torch's own weights-only allowlist has each.
+PT2_GLOBALS = frozenset(
+    [
+        "collections.OrderedDict",
+        "torch.CharStorage",
+        "torch.FloatStorage",
+        "torch.LongStorage",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch._utils._rebuild_tensor_v2",
+    ]
+)
 # (class, name) pairs: torch's loader looks a global up by the name the pickle
 # spells, so a class given alone would be admitted under today's name only.
 SAFE_GLOBALS = tuple((cls, name) for name, cls in _GLOBALS.items() if cls is not None)
@@ -199,10 +209,11 @@ def weights_only_loads_only():
 
 
 def program_problem(path):
-    """Why torch.export.load could run code from the program at path (bc/pt2_archive.py), or None; none of it is run."""
-    found = pt2_archive.problems(path, ALLOWED_GLOBALS | PT2_GLOBALS)
+    """Why torch.export.load could run code from the program at path, or allocate past it (bc/pt2_archive.py),
+    or None; none of it is run."""
+    found = pt2_archive.problems(path, PT2_GLOBALS)
     if found:
-        return "unsafe: torch.export.load could run code from it: %s; refused without loading it" % "; ".join(found)
+        return "unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without loading it" % "; ".join(found)
     return None
 
 

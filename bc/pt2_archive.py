@@ -1,8 +1,9 @@
 """What a torch.export archive (.pt2) holds, read without torch and without running anything in it.
 
 torch.export.load is not safe on untrusted input (its own documentation:
-"Never load data from an untrusted source"). Measured in torch 2.13 (docs/
-hostile-inputs.md), a .pt2 runs code while loading through:
+"Never load data from an untrusted source"). Measured in torch 2.13
+(docs/hostile-inputs.md), a .pt2 runs code, or exhausts memory, while loading
+through:
   * its torch.save members (sample inputs in every layout; state dict and
     constants before 2.10's): torch.load(weights_only=True) is tried, and on
     any failure retried with weights_only=False;
@@ -10,10 +11,15 @@ hostile-inputs.md), a .pt2 runs code while loading through:
     weights_only=False), a custom_obj_ (torchbind) or opaque_obj_ constant
     (pickle.loads);
   * a symbolic size or value (as_expr), which the deserializer evaluates
-    with sympy.sympify, that is eval.
-problems() reads the members' names and declared sizes, the JSON and the
-pickles' opcodes, and says what of that a file holds; bc/golden_io.py refuses
-such a file before torch.export.load sees it.
+    with sympy.sympify, that is eval;
+  * the names of nodes, inputs and attributes, which torch.fx writes into the
+    Python source of the module it builds and then executes;
+  * an empty raw weight, which torch.zeros allocates at the sizes the config
+    declares.
+problems() reads the members' names and declared sizes, the JSON (every key
+and every text field against what a program of plain CPU tensors holds) and
+the pickles' opcodes, and says what of that a file holds; bc/golden_io.py
+refuses such a file before torch.export.load sees it.
 """
 
 import io
@@ -27,11 +33,10 @@ from bc import pickles
 # root folder (named after the file the writer was given, or "archive" for a buffer): the PT2 archive
 # (torch 2.8 on; 2.8's pickles weights and constants in model.pt) and, before 2.8, a flat zip.
 _MEMBERS = re.compile(
-    r"^(models/[\w.-]+\.json"
-    r"|data/weights/(weight_\d+|[\w.-]+_weights_config\.json|[\w.-]+\.pt)"
-    r"|data/constants/(tensor_\d+|[\w.-]+_constants_config\.json|[\w.-]+\.pt)"
-    r"|data/sample_inputs/[\w.-]+\.pt"
-    r"|archive_format|archive_version|byteorder|\.data/version|\.data/serialization_id)$"
+    r"(models/\w+\.json"
+    r"|data/(weights|constants)/(weight_\d+|tensor_\d+|\w+_weights_config\.json|\w+_constants_config\.json|\w+\.pt)"
+    r"|data/sample_inputs/\w+\.pt"
+    r"|archive_format|archive_version|byteorder|\.data/version|\.data/serialization_id)"
 )
 # The program's JSON: in a PT2 archive (under its root folder), and in a flat zip.
 PROGRAM, FLAT_PROGRAM = "models/model.json", "serialized_exported_program.json"
@@ -44,28 +49,91 @@ _FLAT_MEMBERS = frozenset(
         "version",
     ]
 )
-# Where a node's operator may come from: torch's own operators and the quantize/dequantize ops PT2E writes.
-OPERATOR_PREFIXES = ("torch.ops.aten.", "torch.ops.quantized_decomposed.")
+# The operators a node may call: those the corpora's programs call (//tests:golden_io_test holds the
+# list to them), so that no operator a program names can read a file or allocate what it likes.
+OPERATORS = frozenset(
+    [
+        "torch.ops.aten.conv2d.default",
+        "torch.ops.aten.flatten.using_ints",
+        "torch.ops.aten.linear.default",
+        "torch.ops.aten.relu.default",
+        "torch.ops.aten.view.default",
+        "torch.ops.quantized_decomposed.choose_qparams.tensor",
+        "torch.ops.quantized_decomposed.dequantize_per_channel.default",
+        "torch.ops.quantized_decomposed.dequantize_per_tensor.default",
+        "torch.ops.quantized_decomposed.dequantize_per_tensor.tensor",
+        "torch.ops.quantized_decomposed.quantize_per_tensor.default",
+        "torch.ops.quantized_decomposed.quantize_per_tensor.tensor",
+    ]
+)
+# What each text field of a program's JSON may hold, by its key (a list's items by the list's key). Names
+# become Python source (torch.fx's code of the module), so they are words and dots only; the metadata is
+# free text on one line (a stack trace on several), which torch.fx writes only into comments.
+_NAME = r"[\w.]*"
+_ONE_LINE = r"[^\x00-\x1f\x7f]*"
+_TEXT = {
+    "name": _NAME,
+    "as_name": _NAME,
+    "buffer_name": _NAME,
+    "parameter_name": _NAME,
+    "tensor_constant_name": _NAME,
+    "fqn": _NAME,
+    "path_name": r"(weight|tensor)_\d+",
+    "forward_arg_names": _NAME,
+    "target": "|".join(re.escape(operator) for operator in sorted(OPERATORS)),
+    "torch_version": r"[\w.+]*",
+    "type": "cpu",
+    "verifiers": r"\w+",
+    "in_spec": _ONE_LINE,
+    "out_spec": _ONE_LINE,
+    "nn_module_stack": _ONE_LINE,
+    "source_fn_stack": _ONE_LINE,
+    "torch_fn": _ONE_LINE,
+    "stack_trace": r"[^\x00-\x09\x0b-\x1f\x7f]*",
+}
+# Bytes per element of each ScalarType a raw weight may have (torch/_export/serde/schema.py).
+_ELEMENT_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 2, 7: 4, 8: 8, 12: 1, 13: 2}
 
 
 def _relative(name, flat):
     return name if flat else name.split("/", 1)[-1]
 
 
-def _json_problems(name, document):
-    """A program's symbolic expressions and operators from elsewhere; a payload config's pickled entries."""
+def _text_problems(name, document):
+    """Every key that is not a word, and every text field whose content its key does not allow."""
     problems = []
+
+    def walk(node, key):
+        if isinstance(node, dict):
+            for child, value in node.items():
+                if not re.fullmatch(r"[\w.]+", child):
+                    problems.append("%s has a key %r, not a name" % (name, child[:80]))
+                walk(value, child)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, key)
+        elif isinstance(node, str):
+            allowed = _TEXT.get(key)
+            if allowed is None:
+                problems.append("%s has text in %r, a field a program of plain tensors has not" % (name, key))
+            elif not re.fullmatch(allowed, node):
+                problems.append("%s: %s %r is not what a program of plain tensors holds there" % (name, key, node[:80]))
+
+    walk(document, None)
+    return problems
+
+
+def _json_problems(name, document):
+    """A program's symbolic expressions and text; a payload config's pickled or non-tensor entries."""
+    problems = _text_problems(name, document)
 
     def walk(node):
         if isinstance(node, dict):
-            if node.get("as_expr") is not None:
+            if "as_expr" in node:
                 problems.append(
                     "%s holds a symbolic expression (as_expr %s), which torch.export.load evaluates with "
                     "sympy.sympify (eval)" % (name, json.dumps(node["as_expr"])[:80])
                 )
-            target = node.get("target")
-            if "inputs" in node and isinstance(target, str) and not target.startswith(OPERATOR_PREFIXES):
-                problems.append("%s calls %s, not an operator of %s" % (name, target, " or ".join(OPERATOR_PREFIXES)))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -73,31 +141,68 @@ def _json_problems(name, document):
                 walk(value)
 
     walk(document)
-    if isinstance(document, dict) and name.endswith("_config.json"):
-        for key, entry in sorted(document.get("config", {}).items()):
-            path_name = str(entry.get("path_name", ""))
-            if entry.get("use_pickle"):
-                problems.append("%s: %s is pickled (use_pickle), which torch.export.load reads with weights_only=False" % (name, key))
-            if not path_name.startswith(("weight_", "tensor_")):
-                problems.append("%s: %s is stored as %s, not a tensor (a custom or opaque object is unpickled)" % (name, key, path_name))
     return problems
 
 
+def _payload_problems(name, document, sizes):
+    """A weights or constants config's entries: each a tensor (not pickled, not an object) whose raw bytes
+    are a member at least as large as the tensor it declares (torch allocates an empty one at that size)."""
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict) or not all(isinstance(entry, dict) for entry in config.values()):
+        return ["%s is not a payload config ({\"config\": {name: entry}})" % name]
+    folder = name.rsplit("/", 1)[0]
+    problems = []
+    for key, entry in sorted(config.items()):
+        path_name = str(entry.get("path_name", ""))
+        if entry.get("use_pickle"):
+            problems.append("%s: %s is pickled (use_pickle), which torch.export.load reads with weights_only=False" % (name, key))
+        elif not re.fullmatch(r"(weight|tensor)_\d+", path_name):
+            problems.append("%s: %s is stored as %s, not a tensor (a custom or opaque object is unpickled)" % (name, key, path_name))
+        else:
+            needed = _tensor_bytes(entry.get("tensor_meta"))
+            held = sizes.get("%s/%s" % (folder, path_name))
+            if needed is None or held is None or needed > held:
+                problems.append(
+                    "%s: %s declares %s bytes of %s, which holds %s"
+                    % (name, key, "unreadable" if needed is None else format(needed, ","), path_name,
+                       "none (no such member)" if held is None else format(held, ","))
+                )
+    return problems
+
+
+def _tensor_bytes(meta):
+    """The bytes a strided tensor of that tensor_meta spans, or None if the meta is not one of plain ints."""
+    try:
+        element = _ELEMENT_BYTES[meta["dtype"]]
+        sizes = [size["as_int"] for size in meta["sizes"]]
+        strides = [stride["as_int"] for stride in meta["strides"]]
+        offset = meta["storage_offset"]["as_int"]
+    except (KeyError, TypeError):
+        return None
+    if not all(isinstance(n, int) and n >= 0 for n in sizes + strides + [offset]) or len(sizes) != len(strides):
+        return None
+    if 0 in sizes:
+        return 0
+    return element * (offset + sum((size - 1) * stride for size, stride in zip(sizes, strides)) + 1)
+
+
 def problems(path, allowed_globals):
-    """Why torch.export.load could run code from the archive at path, or [] if it cannot; nothing in it is run.
+    """Why torch.export.load could run code from the archive at path, or allocate past it, or [] if neither;
+    nothing in it is run.
 
     allowed_globals: what its torch.save members' pickles may name (bc/golden_io.py's policy).
     Call it on a zip whose sizes were checked (golden_io.format_problem).
     """
     found = []
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        flat = any(name in _FLAT_MEMBERS for name in names)
-        for info in archive.infolist():
+        infos = archive.infolist()
+        flat = any(info.filename in _FLAT_MEMBERS for info in infos)
+        sizes = {info.filename: info.file_size for info in infos}
+        for info in infos:
             name = info.filename
             relative = _relative(name, flat)
-            if not (relative in _FLAT_MEMBERS if flat else _MEMBERS.match(relative)):
-                found.append("member %s is none that torch.export.load reads from a program of plain tensors" % name)
+            if not (relative in _FLAT_MEMBERS if flat else _MEMBERS.fullmatch(relative)):
+                found.append("member %r is none that torch.export.load reads from a program of plain tensors" % name)
                 continue
             if relative.endswith(".json"):
                 try:
@@ -106,6 +211,8 @@ def problems(path, allowed_globals):
                     found.append("member %s is not JSON (%s)" % (name, error))
                     continue
                 found += _json_problems(name, document)
+                if relative.endswith("_config.json"):
+                    found += _payload_problems(name, document, sizes)
             elif relative.endswith(".pt"):
                 found += ["member %s: %s" % (name, problem) for problem in _torch_save_problems(archive.read(info), allowed_globals)]
     return found

@@ -79,6 +79,8 @@ def _capture(model, example):
 def quantize(model, example, spec):
     """The ExportedProgram of model quantized by PT2E as spec says (bc/cases.bzl's quantizer), calibrated on example."""
     home = _first(_HOMES, "convert_pt2e")
+    if home is None:
+        raise Unwritable("no PT2E: neither %s is importable" % " nor ".join(_HOMES))
     if spec.get("qat") and not hasattr(home, "prepare_qat_pt2e"):
         raise Unwritable("%s has no prepare_qat_pt2e" % home.__name__)
     quantizer = _quantizer(spec)

@@ -13,6 +13,7 @@ it is SKIPPED (test_lstm on an AVX512-VNNI CPU, a case under another engine
 or corpus). Loading is what is promised here; the numbers are the case tests'.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -24,7 +25,7 @@ import pytest
 import torch
 from torch import _weights_only_unpickler
 
-from bc import case_table, corpora, golden_io, kinds, manifest, pickles, torch_api
+from bc import case_table, corpora, golden_io, kinds, manifest, pickles, pt2_archive, torch_api
 from tests.golden_copies import adopt, verify_error
 
 TABLE = case_table.load_table()
@@ -290,16 +291,27 @@ def test_every_program_loads_or_is_refused_for_its_schema_version_only(corpus, c
         assert "does not match our current schema version" in str(error), str(error)
 
 
+def _program_members(corpus, case):
+    with zipfile.ZipFile(_path(corpus, case, "program")) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def test_the_program_policy_admits_exactly_the_globals_the_programs_hold():
     named = set()
     for corpus, case in PROGRAMS:
-        with zipfile.ZipFile(_path(corpus, case, "program")) as archive:
-            for name in archive.namelist():
-                if name.endswith(".pt"):
-                    named |= pickles.torch_save_globals_of(archive.read(name))
-    admitted = golden_io.ALLOWED_GLOBALS | golden_io.PT2_GLOBALS
-    assert named <= admitted, named - admitted
-    assert golden_io.PT2_GLOBALS <= named, "allowed for programs, but none names them"
+        for name, data in _program_members(corpus, case).items():
+            if name.endswith(".pt"):
+                named |= pickles.torch_save_globals_of(data)
+    assert named == golden_io.PT2_GLOBALS, (sorted(named - golden_io.PT2_GLOBALS), sorted(golden_io.PT2_GLOBALS - named))
+
+
+def test_the_program_policy_admits_exactly_the_operators_the_programs_call():
+    called = set()
+    for corpus, case in PROGRAMS:
+        for name, data in _program_members(corpus, case).items():
+            if name.endswith((pt2_archive.PROGRAM, pt2_archive.FLAT_PROGRAM)):
+                called |= {node["target"] for node in json.loads(data)["graph_module"]["graph"]["nodes"]}
+    assert called == pt2_archive.OPERATORS, (sorted(called - pt2_archive.OPERATORS), sorted(pt2_archive.OPERATORS - called))
 
 
 class Makedirs:
@@ -339,6 +351,10 @@ def _edit_json(members, suffix, change):
     return members
 
 
+def _edit_program(change):
+    return lambda m: _edit_json(m, pt2_archive.PROGRAM, change)
+
+
 def _sample_inputs(marker):
     return lambda m: {n: _pickled(Makedirs(marker)) if n.endswith("sample_inputs/model.pt") else d for n, d in m.items()}
 
@@ -350,7 +366,35 @@ def _symbolic_size(marker):
         values = document["graph_module"]["graph"]["tensor_values"]
         values[sorted(values)[0]]["sizes"][0] = {"as_expr": {"expr_str": expression, "hint": None}}
 
-    return lambda m: _edit_json(m, "models/model.json", change)
+    return _edit_program(change)
+
+
+def _input_name(marker):
+    """torch.fx writes the input's name into the source of forward(), which it executes."""
+    hostile = "input=__import__('os').makedirs(%r)" % marker
+
+    def rename(node):  # the input as a tensor argument (graph, nodes, signature), not an operator's argument "input"
+        if isinstance(node, dict):
+            for key in ("as_tensor", "arg"):
+                if isinstance(node.get(key), dict) and node[key].get("name") == "input":
+                    node[key]["name"] = hostile
+            for value in node.values():
+                rename(value)
+        elif isinstance(node, list):
+            for value in node:
+                rename(value)
+
+    def change(document):
+        rename(document)
+        values = document["graph_module"]["graph"]["tensor_values"]
+        values[hostile] = values.pop("input")
+
+    return _edit_program(change)
+
+
+def _guards_code(marker):
+    """module() compiles the program's guard code into a function its forward calls."""
+    return _edit_program(lambda d: d.update(guards_code=["__import__('os').makedirs(%r)" % marker]))
 
 
 def _pickled_weight(marker):
@@ -363,49 +407,83 @@ def _pickled_weight(marker):
     return edit
 
 
-def _foreign_operator(marker):
-    def change(document):
-        node = document["graph_module"]["graph"]["nodes"][0]
-        node["target"] = "torch.os.makedirs"
-
-    return lambda m: _edit_json(m, "models/model.json", change)
-
-
 def _opaque_constant(marker):
+    """An opaque constant is read with pickle.loads; its bytes must also pass as a uint8 tensor first."""
+    payload = pickle.dumps(Makedirs(marker))
+
     def edit(members):
-        members = _edit_json(
-            members, "model_constants_config.json",
-            lambda d: d["config"].update(c={"path_name": "opaque_obj_0", "is_param": False, "use_pickle": False, "tensor_meta": None}),
-        )
-        members["archive/data/constants/opaque_obj_0"] = pickle.dumps(Makedirs(marker))
+        (weights,) = [n for n in members if n.endswith("model_weights_config.json")]
+        meta = dict(json.loads(members[weights])["config"]["0.weight"]["tensor_meta"], dtype=1)
+        meta.update(sizes=[{"as_int": len(payload)}], strides=[{"as_int": 1}], requires_grad=False)
+        entry = {"path_name": "opaque_obj_0", "is_param": False, "use_pickle": False, "tensor_meta": meta}
+        members = _edit_json(members, "model_constants_config.json", lambda d: d["config"].update(c=entry))
+        members["archive/data/constants/opaque_obj_0"] = payload
         return members
 
     return edit
+
+
+def _unscanned_program(marker):
+    """A member name ending in a newline, which a pattern matched with $ would take for a JSON member and skip."""
+
+    def edit(members):
+        members = _symbolic_size(marker)(members)
+        members["archive/models/model.json\n"] = members.pop("archive/models/model.json")
+        return members
+
+    return edit
+
+
+def _empty_weight(marker):
+    """torch allocates an empty raw weight with torch.zeros at the sizes its config declares."""
+
+    def edit(members):
+        members = _edit_json(members, "model_weights_config.json", lambda d: d["config"]["0.weight"]["tensor_meta"].update(
+            sizes=[{"as_int": 250000000}], strides=[{"as_int": 1}]))
+        members[[n for n in members if n.endswith("data/weights/weight_0")][0]] = b""
+        return members
+
+    return edit
+
+
+def _foreign_operator(marker):
+    return _edit_program(lambda d: d["graph_module"]["graph"]["nodes"][0].update(target="torch.ops.aten.from_file.default"))
 
 
 def _extra_member(marker):
     return lambda m: dict(m, **{"archive/data/aotinductor/model.so": b"\x7fELF"})
 
 
-# (the hostile edit, what verify says): docs/hostile-inputs.md has a row for each.
+# (the hostile edit, what verify says, whether the stock torch.export.load and module() run its payload):
+# docs/hostile-inputs.md has a row for each.
 HOSTILE_PROGRAMS = [
-    (_sample_inputs, "member archive/data/sample_inputs/model.pt: its pickle names os.makedirs, outside the weights-only allowlist"),
-    (_symbolic_size, "holds a symbolic expression (as_expr"),
-    (_pickled_weight, "0.weight is pickled (use_pickle), which torch.export.load reads with weights_only=False"),
-    (_foreign_operator, "calls torch.os.makedirs, not an operator of torch.ops.aten. or torch.ops.quantized_decomposed."),
-    (_opaque_constant, "c is stored as opaque_obj_0, not a tensor"),
-    (_extra_member, "member archive/data/aotinductor/model.so is none that torch.export.load reads"),
+    (_sample_inputs, "member archive/data/sample_inputs/model.pt: its pickle names os.makedirs, outside the weights-only allowlist", True),
+    (_symbolic_size, "holds a symbolic expression (as_expr", True),
+    (_input_name, "name \"input=__import__('os').makedirs(", True),
+    (_guards_code, "has text in 'guards_code', a field a program of plain tensors has not", True),
+    (_pickled_weight, "0.weight is pickled (use_pickle), which torch.export.load reads with weights_only=False", True),
+    (_opaque_constant, "c is stored as opaque_obj_0, not a tensor", True),
+    (_unscanned_program, "member 'archive/models/model.json\\n' is none that torch.export.load reads", False),
+    (_empty_weight, "0.weight declares 1,000,000,000 bytes of weight_0, which holds 0", False),
+    (_foreign_operator, "target 'torch.ops.aten.from_file.default' is not what a program of plain tensors holds there", False),
+    (_extra_member, "member 'archive/data/aotinductor/model.so' is none that torch.export.load reads", False),
 ]
 
 
-@pytest.mark.parametrize("edit, said", HOSTILE_PROGRAMS, ids=[edit.__name__.strip("_") for edit, _ in HOSTILE_PROGRAMS])
-def test_a_program_that_could_run_code_is_refused_before_torch_export_load(tmp_path, edit, said):
+@pytest.mark.parametrize("edit, said, runs", HOSTILE_PROGRAMS, ids=[edit.__name__.strip("_") for edit, _, _ in HOSTILE_PROGRAMS])
+def test_a_program_that_could_run_code_is_refused_before_torch_export_load(tmp_path, edit, said, runs):
+    from bc import pt2e_api
+
     marker = str(tmp_path / "ran")
     golden = _edited_program(tmp_path, "today", edit(marker))
     message = verify_error(golden)
-    assert golden.path("program") in message and "unsafe: torch.export.load could run code from it" in message, message
+    assert golden.path("program") in message and "unsafe for torch.export.load" in message, message
     assert said in message, message
-    assert not os.path.exists(marker)
+    if runs:  # the payload is real: the stock loader, given the file, runs it
+        pt2e_api.register_ops()
+        with contextlib.suppress(Exception):
+            torch.export.load(golden.path("program")).module()(torch.randn(*golden.case.input_size))
+        assert os.path.exists(marker), "the stock torch.export.load did not run the payload: the test proves nothing"
 
 
 def test_torch_export_loads_fallback_to_an_unsafe_pickle_is_refused_too(tmp_path):

@@ -30,7 +30,8 @@ CPU_CONTROL = "mkl_as_intel_avx512"
 # The cases whose bytes went through a CPU-dependent float kernel (MKL SGEMM)
 # before the MKL pin: the QAT linear, the float convolution without bias that
 # calibrates the graph case, and the LSTM's gates; and a PT2E program, whose
-# qparams come from calibrating a float convolution and linear.
+# qparams come from calibrating a float convolution and linear (one stands for
+# the five: each calibrates a model of the same shapes through the same kernels).
 CPU_SENSITIVE_CASES = [
     "test_default_qat_qconfig",
     "test_conv2d_nobias_graph",
@@ -44,8 +45,9 @@ CPU_SENSITIVE_CASES = [
 # reproducibility; MKL_ENABLE_INSTRUCTIONS, which does tell of a lesser or
 # greater CPU, leaves these bytes as they are). A PT2E program's qparams are
 # the float32 range of activations that SGEMM computed, so each of these
-# variants must change them (measured in every corpus that holds one), which
-# shows the pin is what holds them; the others must not.
+# variants changed them in every corpus that holds one (measured on an AMD
+# EPYC with AVX-512), and one at least must, which shows the pin is what holds
+# them (a branch the CPU lacks may fall back to another); the others must not.
 MKL_CBWR_VARIANTS = [
     "mkl_cbwr_sse4_2",
     "mkl_cbwr_avx2",

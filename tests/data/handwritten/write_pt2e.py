@@ -50,7 +50,7 @@ def describe(argument):
 
 ops = sorted(
     {
-        "%s(%s)" % (node.target, ", ".join(describe(a) for a in node.args[1:]))
+        "%s(%s)" % (node.target, ", ".join([describe(a) for a in node.args[1:]] + ["%s=%s" % (k, describe(v)) for k, v in sorted(node.kwargs.items())]))
         for node in module.graph.nodes
         if node.op == "call_function" and str(node.target).startswith("quantized_decomposed.")
     }
