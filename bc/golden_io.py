@@ -191,10 +191,10 @@ def torchao_checkpoint_load(path):
 
 @contextlib.contextmanager
 def weights_only_loads_only():
-    """Within it, torch.load loads weights-only whatever it is asked: torch.export.load asks for
-    weights_only=False for every torch.save member before torch 2.6, and from 2.6 on retries so a
-    member its weights-only loader refused. verify() has refused a member naming anything else before;
-    this is the second wall, which refuses it again without running it."""
+    """Within it, torch.load loads weights-only whatever it is asked. torch.export.load asks for
+    weights_only=False: for every torch.save member before torch 2.6, and from 2.6 on to retry a member
+    that its weights-only load refused. verify() has refused a member naming anything outside the
+    policy before; this second wall refuses it again, without running it."""
     original = torch.load
 
     def load(*args, **kwargs):

@@ -52,13 +52,19 @@ def _first(homes, attribute):
         return None
 
 
+def _home():
+    home = _first(_HOMES, "convert_pt2e")
+    if home is None:
+        raise ImportError("no PT2E: neither %s is importable" % " nor ".join(_HOMES))
+    return home
+
+
 def register_ops():
     """Imports PT2E as its users do; that registers the quantized_decomposed operators a saved program calls.
 
     Without it, torch.export.load of a quantized program fails, saying why only in a logged warning.
     """
-    if _first(_HOMES, "convert_pt2e") is None:
-        raise ImportError("neither %s is importable: nothing registers the %s operators" % (" nor ".join(_HOMES), OPERATOR_NAMESPACE))
+    _home()
 
 
 def _quantizer(spec):
@@ -78,9 +84,10 @@ def _capture(model, example):
 
 def quantize(model, example, spec):
     """The ExportedProgram of model quantized by PT2E as spec says (bc/cases.bzl's quantizer), calibrated on example."""
-    home = _first(_HOMES, "convert_pt2e")
-    if home is None:
-        raise Unwritable("no PT2E: neither %s is importable" % " nor ".join(_HOMES))
+    try:
+        home = _home()
+    except ImportError as error:
+        raise Unwritable(str(error)) from None
     if spec.get("qat") and not hasattr(home, "prepare_qat_pt2e"):
         raise Unwritable("%s has no prepare_qat_pt2e" % home.__name__)
     quantizer = _quantizer(spec)

@@ -8,7 +8,8 @@ import io
 
 import torch
 
-from bc import modules
+from bc import modules, pt2e_api
+from bc.corpus import reproducible
 from bc.torch_api import quantization
 
 
@@ -87,10 +88,6 @@ def produce_torchao(case):
 
 
 def produce_pt2e(case):
-    # Imported here: torch before 2.5 has no torch.export to quantize with.
-    from bc import pt2e_api
-    from bc.corpus import reproducible
-
     model = modules.build(case.module).eval()
     example = torch.randn(*case.input_size)
     try:
