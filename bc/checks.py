@@ -182,7 +182,7 @@ def check_torchao(case, golden):
                 torchao_api.config_from_dict(recorded)
             except Exception as error:  # noqa: BLE001 - what a user reading the config would meet
                 # torchao lists the modules it searched from a set, in an order that changes per process.
-                said = str(error).strip().splitlines()[0].split(" in any of the allowed modules")[0]
+                said = _first_line(str(error)).split(" in any of the allowed modules")[0]
                 found.append("config_from_dict raised %s: %s" % (type(error).__name__, said))
         return found
 

@@ -99,12 +99,18 @@ def _relative(name, flat):
     return name if flat else name.split("/", 1)[-1]
 
 
-def _text_problems(name, document):
-    """Every key that is not a word, and every text field whose content its key does not allow."""
+def _json_problems(name, document):
+    """In one walk of a JSON member: every key that is not a word, every text field whose content its key
+    does not allow, and every symbolic expression."""
     problems = []
 
     def walk(node, key):
         if isinstance(node, dict):
+            if "as_expr" in node:
+                problems.append(
+                    "%s holds a symbolic expression (as_expr %s), which torch.export.load evaluates with "
+                    "sympy.sympify (eval)" % (name, json.dumps(node["as_expr"])[:80])
+                )
             for child, value in node.items():
                 if not re.fullmatch(r"[\w.]+", child):
                     problems.append("%s has a key %r, not a name" % (name, child[:80]))
@@ -120,27 +126,6 @@ def _text_problems(name, document):
                 problems.append("%s: %s %r is not what a program of plain tensors holds there" % (name, key, node[:80]))
 
     walk(document, None)
-    return problems
-
-
-def _json_problems(name, document):
-    """A program's symbolic expressions and text; a payload config's pickled or non-tensor entries."""
-    problems = _text_problems(name, document)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "as_expr" in node:
-                problems.append(
-                    "%s holds a symbolic expression (as_expr %s), which torch.export.load evaluates with "
-                    "sympy.sympify (eval)" % (name, json.dumps(node["as_expr"])[:80])
-                )
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
     return problems
 
 
