@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 
-from bc import kinds
+from bc import kinds, manifest
 
 # Found beside this module: it is in the runfiles of every target that uses it.
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.bzl")
@@ -46,6 +46,15 @@ class Case:
     differences: tuple = ()
     note: str = ""
 
+    # Not fields of the table: what a user's target (bc/model_case.py) sets beyond the suite's defaults.
+    operators = ()  # a .pt2's operators beyond bc/pt2_archive.py's OPERATORS
+    resource = (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)  # where a torch.package holds the model
+
+    @property
+    def spec(self):
+        """Its kind (bc/kinds.py): the parts, the format of each, the check."""
+        return kinds.KINDS[self.kind]
+
     def recorded_difference(self, corpus, engine, loader, cpu_capability=None):
         """The difference recorded for this corpus, engine and loader (and, where the record names one,
         the CPU capability torch runs its kernels at here), or None."""
@@ -59,6 +68,16 @@ class Case:
                 return record
         return None
 
+    def heading(self, corpus):
+        """What a failure's first line calls the case's files in a corpus."""
+        return "%s, corpus %s" % (self.name, corpus)
+
+    def rewrite_command(self, directory, *args):
+        """The regenerate command line, with args, for the corpus in directory: a past release's takes --release."""
+        parent, release = os.path.split(os.path.normpath(directory))
+        corpus = ["--release", release] if parent == manifest.GOLDEN_DIR else []
+        return manifest.regenerate_command(*(corpus + list(args)))
+
     def golden_name(self, part):
         """PyTorch's own file name for one part of this case's golden files."""
         return "%s.%s.%s.pt" % (self.golden_prefix, self.name, part)
@@ -71,7 +90,7 @@ class Case:
         return not self.engines
 
 
-_DIFFERENCE_FIELDS = ("corpora", "engines", "loader", "observed", "reason", "verdict", "first_failing")
+DIFFERENCE_FIELDS = ("corpora", "engines", "loader", "observed", "reason", "verdict", "first_failing")
 # What a difference is (bc/cases.bzl says when each applies).
 VERDICTS = ("break", "changed", "deprecated", "unpromised")
 _REQUIRED = ("name", "kind", "module", "input_size", "engines")
@@ -104,6 +123,19 @@ def _literal(node, constants, path):
     return ast.literal_eval(node)
 
 
+def differences(name, records, fields):
+    """The difference records of case name, each checked to have fields (and a corpus, and a verdict of VERDICTS)."""
+    for record in records:
+        absent = [f for f in fields if f not in record]
+        if absent:
+            raise TableError("%s: a difference record lacks %s (fields: %s)" % (name, absent, ", ".join(fields)))
+        if not record["corpora"]:
+            raise TableError("%s: a difference record names no corpus (corpora: [])" % name)
+        if record["verdict"] not in VERDICTS:
+            raise TableError("%s: verdict %r is not one of %s" % (name, record["verdict"], ", ".join(VERDICTS)))
+    return tuple(records)
+
+
 def _case_from_entry(entry, constants):
     qengines = tuple(constants["QENGINES"])
     name = entry.get("name", "<unnamed>")
@@ -129,15 +161,7 @@ def _case_from_entry(entry, constants):
     if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "args", "qat"}):
         raise TableError("%s: quantizer %r needs a name, and takes only args and qat" % (name, quantizer))
     fields = dict(entry)
-    for record in entry.get("differences", []):
-        absent = [f for f in _DIFFERENCE_FIELDS if f not in record]
-        if absent:
-            raise TableError("%s: a difference record lacks %s (fields: %s)" % (name, absent, ", ".join(_DIFFERENCE_FIELDS)))
-        if not record["corpora"]:
-            raise TableError("%s: a difference record names no corpus (corpora: [])" % name)
-        if record["verdict"] not in VERDICTS:
-            raise TableError("%s: verdict %r is not one of %s" % (name, record["verdict"], ", ".join(VERDICTS)))
-    fields["differences"] = tuple(entry.get("differences", []))
+    fields["differences"] = differences(name, entry.get("differences", []), DIFFERENCE_FIELDS)
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
     fields["parts"] = kinds.KINDS[entry["kind"]].part_names

@@ -1,7 +1,8 @@
-"""Main of every //bc case test: one case's golden files in each corpus, under each of its engines.
+"""Main of every //bc case test, and of every user's model target (bc/own_models/defs.bzl): one case's
+files in each corpus, under each of its engines.
 
-Its case is its own entry of bc/cases.bzl, which bc/defs.bzl writes beside it
-(bc/case_entries/<case>.json), and sets, per target:
+A case test's case is its own entry of bc/cases.bzl, which bc/defs.bzl writes
+beside it (bc/case_entries/<case>.json), and sets, per target:
   BC_CASE     the case's name
   BC_ENGINES  engines to run under, comma-separated; empty for an
               engine-independent case, which runs once
@@ -9,6 +10,10 @@ Its case is its own entry of bc/cases.bzl, which bc/defs.bzl writes beside it
 Each corpus and engine is its own test method (test_today_fbgemm,
 test_1_6_0_x86, ...; test_1_6_0 for an engine-independent case), so a failure
 names its release and engine, and --test_filter=CaseTest.test_1_6_0_x86 runs one.
+
+A model target sets BC_MODEL instead: its spec (bc/model_case.py), whose
+files are in its package; a method per engine of the spec (test_x86, ...;
+test_model for an engine-independent one).
 """
 
 import os
@@ -20,7 +25,7 @@ warning_filters.silence()
 
 from absl.testing import absltest  # noqa: E402
 
-from bc import case_table, checks, corpora, engines, golden_io, harness  # noqa: E402
+from bc import case_table, checks, corpora, engines, golden_io, harness, model_case  # noqa: E402
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as
@@ -28,19 +33,37 @@ from bc import case_table, checks, corpora, engines, golden_io, harness  # noqa:
 # (checks, loaders) still shows its frames from there on.
 __unittest = True
 
-CASE = case_table.load_entry(os.environ["BC_CASE"])
-ENGINES = [e for e in os.environ.get("BC_ENGINES", "").split(",") if e]
-CORPORA = [name for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
-# Where the golden files in this test's runfiles lead: the source tree,
-# beside the bc/ this file resolves into.
-SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+def _model():
+    """A model target's case, engines and its one set of files: in its package, really where its artifact is."""
+    case = model_case.load(os.environ["BC_MODEL"])
+    directory = case.package or "."  # the test runs in the runfiles of the workspace: its packages are folders there
+    artifact = case.golden_name(model_case.artifact_part(case.kind))
+    real = os.path.realpath(os.path.join(directory, artifact))
+    root = real[: -len(artifact)] if real.endswith("/" + artifact) else directory
+    run = harness.CaseInCorpus(case, case.label, root=root, directory=directory)
+    return case, list(case.engines), {None: run}
+
+
+def _suite_case():
+    """A case's entry, the engines --//bc:qengine leaves it, and its files in each corpus --//bc:corpus picks."""
+    case = case_table.load_entry(os.environ["BC_CASE"])
+    # Where the golden files in this test's runfiles lead: the source tree, beside the bc/ this file resolves into.
+    source_tree = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    names = [name for name in os.environ.get("BC_CORPORA", corpora.TODAY).split(",") if name]
+    runs = {name: harness.CaseInCorpus(case, name, root=os.path.join(source_tree, corpora.directory(name))) for name in names}
+    return case, [e for e in os.environ.get("BC_ENGINES", "").split(",") if e], runs
+
+
+CASE, ENGINES, RUNS = _model() if "BC_MODEL" in os.environ else _suite_case()
 
 
 def _methods():
-    """(method suffix, corpus, engine) of every check; engine None for an engine-independent case."""
+    """(method suffix, corpus, engine) of every check; corpus None for a model target, engine None for an
+    engine-independent case."""
     return [
-        ("_".join([corpora.identifier(corpus)] + ([engine] if engine else [])), corpus, engine)
-        for corpus in CORPORA
+        ("_".join(([corpora.identifier(corpus)] if corpus else []) + ([engine] if engine else [])) or "model", corpus, engine)
+        for corpus in RUNS
         for engine in (ENGINES or [None])
     ]
 
@@ -57,25 +80,22 @@ class CaseTest(absltest.TestCase):
             )
         # unittest's runner resets warning filters before it runs the tests.
         warning_filters.silence()
-        cls.runs = {
-            corpus: harness.CaseInCorpus(CASE, corpus, root=os.path.join(SOURCE_TREE, corpora.directory(corpus)))
-            for corpus in CORPORA
-        }
 
     def check(self, corpus, engine):
+        run = RUNS[corpus]
         if engine and engine not in engines.supported_engines():
             reason = "engine %s is not supported by this torch build (supported: %s)" % (
                 engine,
                 engines.supported_engines(),
             )
-            print("SKIP %s.test_%s_%s: %s" % (CASE.name, corpora.identifier(corpus), engine, reason), file=sys.stderr)
+            print("SKIP %s, engine %s: %s" % (CASE.heading(run.corpus), engine, reason), file=sys.stderr)
             self.skipTest(reason)
         try:
-            problems = self.runs[corpus].check(engine, harness.RECORDED)
+            problems = run.check(engine, harness.RECORDED)
         except golden_io.GoldenError as refused:
-            self.fail(checks.refusal(CASE, corpus, engine, refused))
+            self.fail(checks.refusal(CASE, run.corpus, engine, refused))
         if problems:
-            self.fail(checks.failure(CASE, corpus, engine, problems))
+            self.fail(checks.failure(CASE, run.corpus, engine, problems))
 
 
 def _test_method(corpus, engine):

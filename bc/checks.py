@@ -21,7 +21,7 @@ import warnings
 
 import torch
 
-from bc import case_table, compare, engines, kinds, modules, pickles
+from bc import case_table, compare, engines, modules, pickles
 
 
 def _run_steps(case, golden, engine, steps, recorded):
@@ -105,7 +105,7 @@ def check(case, golden, engine, recorded, loader=None):
     observation must then equal, or None (bc/harness.py decides which apply).
     loader: run that loader's step only (bisection asks when one record's loader started failing).
     """
-    steps = globals()[kinds.KINDS[case.kind].check](case, golden)
+    steps = globals()[case.spec.check](case, golden)
     if loader is not None:
         steps = [step for step in steps if step[0] == loader]
         if not steps:
@@ -114,17 +114,37 @@ def check(case, golden, engine, recorded, loader=None):
 
 
 # What each kind checks: (case, golden) -> [(loader, golden part it reads, function returning differences)].
+# A user's artifact (bc/kinds.py, MODEL_KINDS) is checked by the same steps, its model built by its factory.
+
+
+def _state_model(case, golden):
+    return load_state(modules.build(case.module), golden.load("state_dict"))
+
+
+def _eager(case, golden):
+    """A state dict loaded into the float model its case builds, run on the input."""
+    return "eager", "state_dict", lambda: output(case, golden, _state_model(case, golden))
+
+
+def _archive(case, golden, part, loader):
+    """A TorchScript archive loaded by torch.jit.load, run on the input."""
+    return loader, part, lambda: output(case, golden, golden.load(part))
 
 
 def check_op(case, golden):
-    def eager():
-        return output(case, golden, load_state(modules.build(case.module), golden.load("state_dict")))
-
-    return [("eager", "state_dict", eager)] + check_archives(case, golden)
+    return [_eager(case, golden)] + check_archives(case, golden)
 
 
 def check_archives(case, golden):
-    return [(part, part, lambda part=part: output(case, golden, golden.load(part))) for part in ("scripted", "traced")]
+    return [_archive(case, golden, part, part) for part in ("scripted", "traced")]
+
+
+def check_torchscript(case, golden):
+    return [_archive(case, golden, "scripted", "torchscript")]
+
+
+def check_state_dict(case, golden):
+    return [_eager(case, golden)]
 
 
 def check_observer(case, golden):
@@ -157,19 +177,42 @@ def check_package(case, golden):
     return [("package", "package", package)]
 
 
-def check_torchao(case, golden):
-    from bc import torchao_api  # here: only the torchao kind's tests have torchao
+def check_packaged_model(case, golden):
+    """A user's model as its torch.package holds it, run on the input."""
+    return [("package", "package", lambda: output(case, golden, golden.load("package")))]
 
-    torchao_api.import_for_loading(case.config)
+
+def _checkpoint(case, golden):
+    """A torchao checkpoint loaded weights-only into the float model built on the meta device (assign=True),
+    as torchao's users load one; a refusal explained by the classes today's torchao lacks."""
+    from bc import torchao_api  # here: only the torchao kinds' tests have torchao
 
     def checkpoint():
         try:
-            saved = golden.load("state_dict")
+            model = _checkpoint_model(case, golden)
         except pickle.UnpicklingError as error:
             return _torchao_refusal(error, golden.path("state_dict"), torchao_api)
-        with torch.device("meta"):
-            model = modules.build(case.module).to(getattr(torch, case.dtype))
-        return output(case, golden, load_state(model, saved, assign=True))
+        return output(case, golden, model)
+
+    return "checkpoint", "state_dict", checkpoint
+
+
+def _checkpoint_model(case, golden):
+    with torch.device("meta"):
+        model = modules.build(case.module)  # a user's factory imports what its checkpoint's classes need
+    if case.dtype:
+        model = model.to(getattr(torch, case.dtype))
+    return load_state(model, golden.load("state_dict"), assign=True)
+
+
+def check_torchao_checkpoint(case, golden):
+    return [_checkpoint(case, golden)]
+
+
+def check_torchao(case, golden):
+    from bc import torchao_api
+
+    torchao_api.import_for_loading(case.config)
 
     def config():
         recorded = golden.load("config")
@@ -182,11 +225,11 @@ def check_torchao(case, golden):
                 torchao_api.config_from_dict(recorded)
             except Exception as error:  # noqa: BLE001 - what a user reading the config would meet
                 # torchao lists the modules it searched from a set, in an order that changes per process.
-                said = _first_line(str(error)).split(" in any of the allowed modules")[0]
+                said = first_line(str(error)).split(" in any of the allowed modules")[0]
                 found.append("config_from_dict raised %s: %s" % (type(error).__name__, said))
         return found
 
-    return [("checkpoint", "state_dict", checkpoint), ("config", "config", config)]
+    return [_checkpoint(case, golden), ("config", "config", config)]
 
 
 def check_pt2e(case, golden):
@@ -201,7 +244,7 @@ def check_pt2e(case, golden):
             try:
                 loaded = golden.load("program")
             except Exception as error:  # noqa: BLE001 - what a user loading the program would meet
-                raised = ["torch.export.load raised %s: %s" % (type(error).__name__, _first_line(str(error)))]
+                raised = ["torch.export.load raised %s: %s" % (type(error).__name__, first_line(str(error)))]
         if loaded is None:
             return said + raised
         module = loaded.module()
@@ -213,7 +256,37 @@ def check_pt2e(case, golden):
     return [("program", "program", program)]
 
 
-def _first_line(text):
+# What a user's artifact loads as (bc/kinds.py, MODEL_KINDS), as its check loads it; pt2e registers its ops first.
+_MODELS = {
+    "torchscript": lambda case, golden: golden.load("scripted"),
+    "state_dict": _state_model,
+    "package": lambda case, golden: golden.load("package"),
+    "torchao": _checkpoint_model,
+    "pt2e": lambda case, golden: golden.load("program").module(),
+}
+
+
+def observe(case, golden):
+    """What today's torch observes of a user's artifact ({part: value} of the case's observed parts, which its
+    check compares), and every warning given while loading it; raises what loading it raises.
+
+    `<target>.update` records these (bc/own_models/update.py).
+    """
+    if case.kind == "torchao":
+        from bc import torchao_api  # noqa: F401 - registers torchao's classes, as the check does
+    if case.kind == "pt2e":
+        from bc import pt2e_api
+
+        pt2e_api.register_ops()
+    with _warned("torch") as said:
+        model = _MODELS[case.kind](case, golden)
+    observed = {"expected": model(golden.load("input"))}
+    if case.kind == "pt2e":
+        observed["quantize_ops"] = pt2e_api.quantize_ops(model)
+    return {part: value for part, value in observed.items() if part in case.observed}, ["loading it, " + line for line in said]
+
+
+def first_line(text):
     return (text.strip().splitlines() or [""])[0].strip()
 
 
@@ -230,9 +303,9 @@ def _warned(name):
 
     class Collect(logging.Handler):
         def emit(self, record):
-            said = [_first_line(record.getMessage())]
+            said = [first_line(record.getMessage())]
             if record.exc_info and record.exc_info[1] is not None:
-                said.append("%s: %s" % (type(record.exc_info[1]).__name__, _first_line(str(record.exc_info[1]))))
+                said.append("%s: %s" % (type(record.exc_info[1]).__name__, first_line(str(record.exc_info[1]))))
             lines.append("%s logged: %s" % (record.name, ": ".join(said)))
 
     handler = Collect(logging.WARNING)
@@ -247,7 +320,7 @@ def _warned(name):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield lines
-        lines.extend("warned %s: %s" % (w.category.__name__, _first_line(str(w.message))) for w in caught)
+        lines.extend("warned %s: %s" % (w.category.__name__, first_line(str(w.message))) for w in caught)
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
@@ -268,7 +341,7 @@ def _torchao_refusal(error, path, torchao_api):
 
 
 def _heading(case, corpus, engine):
-    return "%s, corpus %s, under engine %s" % (case.name, corpus, engine or case_table.ENGINE_INDEPENDENT)
+    return "%s, under engine %s" % (case.heading(corpus), engine or case_table.ENGINE_INDEPENDENT)
 
 
 def failure(case, corpus, engine, problems):

@@ -23,6 +23,7 @@ load("@host_cpu//:defs.bzl", "HOST_HAS_AVX512_VNNI")
 load("//third_party/releases:repositories.bzl", "python_repository", "release_repository")
 load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
 load(":corpus/cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
+load(":json_file.bzl", "json_file")
 load(":releases.bzl", "RELEASES", "TODAY", "TODAY_LEFT_OUT")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
@@ -155,23 +156,6 @@ def _avx512_vnni_select(sensitive):
         "//bc:avx512_vnni_true": _SKIPPED_ON_AVX512_VNNI,
     })
 
-def _entry_file_impl(ctx):
-    ctx.actions.write(ctx.outputs.out, ctx.attr.content + "\n")
-    return [DefaultInfo(
-        files = depset([ctx.outputs.out]),
-        runfiles = ctx.runfiles([ctx.outputs.out]),
-    )]
-
-# A case's own entry of the table, as its test's input: editing another case
-# leaves this file, and so this test, alone.
-_entry_file = rule(
-    implementation = _entry_file_impl,
-    attrs = {
-        "content": attr.string(mandatory = True),
-        "out": attr.output(mandatory = True),
-    },
-)
-
 def _generated_case_impl(ctx):
     if ctx.attr.cpu_variant:
         out = ctx.actions.declare_directory("cpu_variants/%s/%s/%s" % (ctx.attr.corpus, ctx.attr.cpu_variant, ctx.attr.case))
@@ -255,7 +239,7 @@ def _generators(case):
 
 def _bc_case(case):
     name = case["name"]
-    _entry_file(
+    json_file(
         name = name + "_entry",
         content = json.encode({
             "CASE": case,

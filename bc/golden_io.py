@@ -40,7 +40,7 @@ import zipfile
 
 import torch
 
-from bc import kinds, manifest, pickles, pt2_archive, torch_api
+from bc import formats, kinds, manifest, pickles, pt2_archive, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
@@ -208,10 +208,10 @@ def weights_only_loads_only():
         torch.load = original
 
 
-def program_problem(path):
+def program_problem(path, operators=()):
     """Why torch.export.load could run code from the program at path, or allocate past it (bc/pt2_archive.py),
-    or None; none of it is run."""
-    found = pt2_archive.problems(path, PT2_GLOBALS)
+    or None; none of it is run. operators: what the program may call beyond pt2_archive.OPERATORS."""
+    found = pt2_archive.problems(path, PT2_GLOBALS, pt2_archive.OPERATORS | frozenset(operators))
     if found:
         return "unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without loading it" % "; ".join(found)
     return None
@@ -289,6 +289,15 @@ def format_problem(path):
     return "not a torch file: starts with %r, neither a zip archive nor a torch.save pickle" % head[:8]
 
 
+# What formats.read_format() calls the container each format is read from.
+_TORCH_SAVE = ("torch.save zipfile", "torch.save legacy")
+_CONTAINERS = {
+    kinds.SCRIPT: ("TorchScript",),
+    kinds.PACKAGE: ("torch.package",),
+    kinds.PT2: ("torch.export PT2 archive", "torch.export flat zip"),
+}
+
+
 class GoldenSet:
     """One case's golden files in a directory laid out like serialized/.
 
@@ -321,23 +330,36 @@ class GoldenSet:
                 "%s: a `%s` was interrupted while writing this case (%s). "
                 "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, self._regenerate())
             )
-        missing = [self.path(p) for p in self.case.parts if not os.path.lexists(self.path(p))]
+        self._verify_present(self.case.parts, "Restore with:  %s" % self._regenerate(name))
+        self._verify_digests()
+        self._verify_readable(self.case.parts, "Restore them with:  %s  (after deleting them), or from version control."
+                              % self._regenerate(name))
+
+    def verify_unrecorded(self, parts, remedy):
+        """verify() of the files of these parts before any manifest records them (a model target's .update):
+        present, in place, each parsed as its format says; remedy: what the error tells the user to do."""
+        self._verify_present(parts, remedy)
+        self._verify_readable(parts, remedy)
+
+    def _verify_present(self, parts, remedy):
+        name = self.case.name
+        missing = [self.path(p) for p in parts if not os.path.lexists(self.path(p))]
         if missing:
             raise GoldenError(
-                "%s: golden file%s missing:\n  %s\nRestore with:  %s"
-                % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), self._regenerate(name))
+                "%s: golden file%s missing:\n  %s\n%s" % (name, "s" if len(missing) > 1 else "", "\n  ".join(missing), remedy)
             )
-        misplaced = [problem for problem in map(self._placement_problem, self.case.parts) if problem]
+        misplaced = [problem for problem in map(self._placement_problem, parts) if problem]
         if misplaced:
             raise GoldenError(
                 "%s: golden files that are not files of the corpus:\n  %s\nA golden file must be the file itself "
-                "in serialized/: remove these and restore them from version control." % (name, "\n  ".join(misplaced))
+                "in its directory: remove these and restore them from version control." % (name, "\n  ".join(misplaced))
             )
-        self._verify_digests()
+
+    def _verify_readable(self, parts, remedy):
         problems = []
-        for part in self.case.parts:
+        for part in parts:
             path = self.path(part)
-            problem = format_problem(path)
+            problem = format_problem(path) or self._container_problem(part)
             if problem:
                 problems.append("%s: %s" % (path, problem))
             elif self.format(part) == kinds.TORCHAO_CHECKPOINT:
@@ -353,7 +375,7 @@ class GoldenSet:
                         % (path, ", ".join(foreign))
                     )
             elif self.format(part) == kinds.PT2:
-                unsafe = program_problem(path)
+                unsafe = program_problem(path, self.case.operators)
                 if unsafe:
                     problems.append("%s: %s. Replace the file with a trusted one." % (path, unsafe))
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
@@ -362,10 +384,18 @@ class GoldenSet:
                 except GoldenError as error:
                     problems.append(str(error))
         if problems:
-            raise GoldenError(
-                "%s: unreadable golden files:\n  %s\nRestore them with:  %s  (after deleting them), "
-                "or from version control." % (name, "\n  ".join(problems), self._regenerate(name))
-            )
+            raise GoldenError("%s: unreadable golden files:\n  %s\n%s" % (self.case.name, "\n  ".join(problems), remedy))
+
+    def _container_problem(self, part):
+        """Why the file cannot be what its part is read as (a TorchScript archive where a program belongs), or None."""
+        try:
+            found = formats.read_format(self.path(part))["container"]
+        except formats.FormatError:
+            return None  # what the format's own checks, next, say of a damaged file is more precise
+        wanted = _CONTAINERS.get(self.format(part), _TORCH_SAVE)
+        if found in wanted:
+            return None
+        return "a %s, where the %s part is read as %s (a %s kind's)" % (found, part, " or ".join(wanted), self.case.kind)
 
     def _placement_problem(self, part):
         problem = manifest.placement_problem(self.path(part), os.path.join(self.root, self.case.golden_name(part)))
@@ -412,13 +442,11 @@ class GoldenSet:
             )
 
     def _regenerate(self, *args):
-        """The regenerate command line for this corpus: a past release's corpus takes --release."""
-        parent, release = os.path.split(os.path.normpath(self.directory))
-        corpus = ["--release", release] if parent == manifest.GOLDEN_DIR else []
-        return manifest.regenerate_command(*(corpus + list(args)))
+        """The command that writes the case's files in this directory (case_table.Case.rewrite_command)."""
+        return self.case.rewrite_command(self.directory, *args)
 
     def format(self, part):
-        return kinds.KINDS[self.case.kind].format_of(part)
+        return self.case.spec.format_of(part)
 
     def load(self, part):
         """The content of one part, read as its format says (bc/kinds.py); call verify() first."""
@@ -430,6 +458,5 @@ class GoldenSet:
         if self.format(part) == kinds.PT2:
             return program_load(path)
         if self.format(part) == kinds.PACKAGE:
-            importer = torch.package.PackageImporter(path)
-            return importer.load_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)
+            return torch.package.PackageImporter(path).load_pickle(*self.case.resource)
         return weights_only_load(path)

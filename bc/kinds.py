@@ -24,6 +24,15 @@ them. docs/cases.md says what each checks.
             torch.export.load with the ops registered, the op set, the
             output of module() on the input.
 
+A user's own artifact (bc/own_models: quant_bc_model_test) is one of
+MODEL_KINDS: the same parts and check functions where the suite has them
+(pt2e), and for the others a check of the artifact alone, built from the
+suite's steps (a TorchScript archive, a state dict into the user's model, a
+torch.package's model, a torchao checkpoint without its config). The user
+writes the artifact and its input; `<target>.update` writes what is observed
+of it (OBSERVED_PARTS) unless the user gives it (the expected output written
+with the artifact).
+
 Adding a kind is one entry of KINDS, its `produce` function in
 bc/corpus/produce.py (the writing side), its `check` function in
 bc/checks.py (the reading side), and a case of that kind in bc/cases.bzl;
@@ -52,7 +61,7 @@ PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds t
 class Kind:
     name: str
     parts: tuple  # (part, format), in the order the files are listed and checked
-    produce: str  # bc/corpus/produce.py: case -> {part: value}, run under the pinned configuration
+    produce: str  # bc/corpus/produce.py: case -> {part: value}, run under the pinned configuration; "" for MODEL_KINDS
     check: str  # bc/checks.py: (case, golden) -> [(loader, part it reads, function returning differences)]
 
     @property
@@ -113,5 +122,40 @@ KINDS = {
             produce="produce_pt2e",
             check="check_pt2e",
         ),
+    ]
+}
+
+# What `<target>.update` may write of a user's artifact: what today's torch observes of it.
+OBSERVED_PARTS = ("expected", "quantize_ops")
+
+# A user's own artifact, by the kind its target names (bc/own_models/defs.bzl): the user writes it, nothing produces it.
+MODEL_KINDS = {
+    kind.name: kind
+    for kind in [
+        Kind(
+            name="torchscript",
+            parts=(("input", TENSORS), ("scripted", SCRIPT), ("expected", TENSORS)),
+            produce="",
+            check="check_torchscript",
+        ),
+        Kind(
+            name="state_dict",
+            parts=(("input", TENSORS), ("state_dict", STATE_DICT), ("expected", TENSORS)),
+            produce="",
+            check="check_state_dict",
+        ),
+        Kind(
+            name="package",
+            parts=(("input", TENSORS), ("package", PACKAGE), ("expected", TENSORS)),
+            produce="",
+            check="check_packaged_model",
+        ),
+        Kind(
+            name="torchao",
+            parts=(("input", TENSORS), ("state_dict", TORCHAO_CHECKPOINT), ("expected", TENSORS)),
+            produce="",
+            check="check_torchao_checkpoint",
+        ),
+        dataclasses.replace(KINDS["pt2e"], produce=""),
     ]
 }

@@ -201,9 +201,13 @@ def same_record(left, right):
 
 def for_files(golden_dir, case, origin, producer):
     """A manifest for the case's golden files as they are now in golden_dir."""
+    return for_paths(case, {name: os.path.join(golden_dir, name) for name in case.golden_names()}, origin, producer)
+
+
+def for_paths(case, paths, origin, producer):
+    """A manifest recording each golden file name of paths ({name: where the file is now}) that exists."""
     files, file_formats = {}, {}
-    for name in case.golden_names():
-        path = os.path.join(golden_dir, name)
+    for name, path in paths.items():
         found = file_type(path)
         if found == "file":
             files[name] = sha256(path)

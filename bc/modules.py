@@ -77,6 +77,10 @@ FACTORIES = {
 
 
 def build(name):
+    """A module of FACTORIES, or what a user's factory "package.module:function" returns (bc/model_case.py)."""
+    if ":" in name:
+        module, function = name.split(":")
+        return getattr(importlib.import_module(module), function)()
     return FACTORIES[name]()
 
 

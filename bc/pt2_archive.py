@@ -80,7 +80,7 @@ _TEXT = {
     "fqn": _NAME,
     "path_name": r"(weight|tensor)_\d+",
     "forward_arg_names": _NAME,
-    "target": "|".join(re.escape(operator) for operator in sorted(OPERATORS)),
+    "target": None,  # one of the operators allowed (problems())
     "torch_version": r"[\w.+]*",
     "type": "cpu",
     "verifiers": r"\w+",
@@ -99,10 +99,11 @@ def _relative(name, flat):
     return name if flat else name.split("/", 1)[-1]
 
 
-def _json_problems(name, document):
+def _json_problems(name, document, operators):
     """In one walk of a JSON member: every key that is not a word, every text field whose content its key
-    does not allow, and every symbolic expression."""
+    does not allow (a call's target one of operators), and every symbolic expression."""
     problems = []
+    text = dict(_TEXT, target="|".join(re.escape(operator) for operator in sorted(operators)))
 
     def walk(node, key):
         if isinstance(node, dict):
@@ -119,7 +120,7 @@ def _json_problems(name, document):
             for value in node:
                 walk(value, key)
         elif isinstance(node, str):
-            allowed = _TEXT.get(key)
+            allowed = text.get(key)
             if allowed is None:
                 problems.append("%s has text in %r, a field a program of plain tensors has not" % (name, key))
             elif not re.fullmatch(allowed, node):
@@ -171,11 +172,12 @@ def _tensor_bytes(meta):
     return element * (offset + sum((size - 1) * stride for size, stride in zip(sizes, strides)) + 1)
 
 
-def problems(path, allowed_globals):
+def problems(path, allowed_globals, operators=OPERATORS):
     """Why torch.export.load could run code from the archive at path, or allocate past it, or [] if neither;
     nothing in it is run.
 
     allowed_globals: what its torch.save members' pickles may name (bc/golden_io.py's policy).
+    operators: what its graph may call (a user's target adds the operators its program calls).
     Call it on a zip whose sizes were checked (golden_io.format_problem).
     """
     found = []
@@ -195,7 +197,7 @@ def problems(path, allowed_globals):
                 except ValueError as error:
                     found.append("member %s is not JSON (%s)" % (name, error))
                     continue
-                found += _json_problems(name, document)
+                found += _json_problems(name, document, operators)
                 if relative.endswith("_config.json"):
                     found += _payload_problems(name, document, sizes)
             elif relative.endswith(".pt"):

@@ -1,5 +1,11 @@
 """Every kind of case (bc/kinds.py) has its produce side (bc/corpus/produce.py)
-and its check side (bc/checks.py), and every case's kind is one of them."""
+and its check side (bc/checks.py), and every case's kind is one of them; every
+kind of a user's artifact has its check, and bc/own_models/defs.bzl knows the
+same kinds and observed parts."""
+
+import ast
+import os
+import re
 
 import pytest
 
@@ -22,3 +28,20 @@ def test_kinds_imports_nothing_of_the_project():
     with open(kinds.__file__, encoding="utf-8") as f:
         source = f.read()
     assert "from bc" not in source and "import bc" not in source
+
+
+@pytest.mark.parametrize("kind", sorted(kinds.MODEL_KINDS.values(), key=lambda k: k.name), ids=lambda k: k.name)
+def test_each_kind_of_a_users_artifact_has_its_check_and_what_it_observes(kind):
+    assert callable(getattr(checks, kind.check, None)), "bc/checks.py has no %s" % kind.check
+    assert kind.name in checks._MODELS, "bc/checks.py's observe() cannot load a %s artifact" % kind.name
+    assert kind.part_names[0] == "input" and "expected" in kind.part_names
+
+
+def test_the_macro_knows_the_kinds_and_observed_parts_python_does():
+    with open(os.path.join(os.path.dirname(kinds.__file__), "own_models", "defs.bzl"), encoding="utf-8") as f:
+        source = f.read()
+    observed = ast.literal_eval(re.search(r"^_OBSERVED_PARTS = (\[.*?\])$", source, re.M | re.S).group(1))
+    assert tuple(observed) == kinds.OBSERVED_PARTS
+    start = source.index("_KIND_DEPS = {")
+    named = set(re.findall(r'^    "(\w+)": \[', source[start : source.index("\n}", start)], re.M))
+    assert named == set(kinds.MODEL_KINDS)

@@ -1,0 +1,141 @@
+"""A user's own artifact as a case: the target quant_bc_model_test() makes (bc/own_models/defs.bzl).
+
+The macro writes the target's spec (<name>.model.json): the kind, the user's
+files (relative to the target's package), the factory, engines, tolerances,
+operators, the package resource and the recorded differences. ModelCase is a
+case_table.Case whose files have the user's names, so that golden_io.GoldenSet
+verifies and loads them, and bc/checks.py checks them, exactly as a case of
+the suite's: the same loading policy, messages and tolerances.
+
+The files a target has (bc/kinds.py, MODEL_KINDS): the artifact and its input,
+which the user gives; what is observed of it (kinds.OBSERVED_PARTS), which
+`bazel run <target>.update` writes as <name>.<part>.pt beside the BUILD file,
+unless the user gives the expected output (the one saved with the artifact);
+and manifest/<name>.json, which records every file's digest.
+
+A difference record has the suite's fields except corpora: a target has one
+set of files.
+
+This module imports nothing of torch: bisect reads specs on the host.
+"""
+
+import dataclasses
+import json
+import re
+
+from bc import case_table, kinds
+
+SPEC_SUFFIX = ".model.json"
+_OPERATOR = re.compile(r"torch\.ops\.\w+\.\w+\.\w+")
+# What a user's record has: the suite's fields but the corpora (case_table.DIFFERENCE_FIELDS).
+DIFFERENCE_FIELDS = tuple(f for f in case_table.DIFFERENCE_FIELDS if f != "corpora")
+# The kinds whose artifact loads into a model the user's factory builds.
+FACTORY_KINDS = ("state_dict", "torchao")
+
+
+class SpecError(ValueError):
+    """A target's attributes are wrong: names the target and the attribute."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelCase(case_table.Case):
+    label: str = ""  # //package:name
+    package: str = ""  # the target's package, which the file names are relative to
+    files: tuple = ()  # ((part, file name relative to the package), ...), in the kind's order of parts
+    given: tuple = ()  # the parts the user gives; .update writes the others
+    operators: tuple = ()
+    resource: tuple = (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)
+
+    @property
+    def spec(self):
+        return kinds.MODEL_KINDS[self.kind]
+
+    def heading(self, corpus):
+        return "%s (%s %s)" % (self.label, self.kind, self.golden_name(artifact_part(self.kind)))
+
+    def golden_name(self, part):
+        return dict(self.files)[part]
+
+    @property
+    def observed(self):
+        """The parts .update writes: what today's torch observes of the artifact, where the user gave none."""
+        return tuple(part for part in self.parts if part not in self.given)
+
+    def rewrite_command(self, directory, *args):
+        """`<target>.update`, with --force where regenerate would be told to overwrite or adopt."""
+        force = {"--force", "--adopt"} & set(args)
+        return "bazel run %s.update%s" % (self.label, " -- --force" if force else "")
+
+
+def artifact_part(kind):
+    """The part that is the user's artifact: neither the input nor observed of it."""
+    return [part for part in kinds.MODEL_KINDS[kind].part_names if part != "input" and part not in kinds.OBSERVED_PARTS][0]
+
+
+def from_spec(spec, qengines):
+    """The ModelCase of a target's spec (a dict, as the macro writes it); raises SpecError."""
+    label = spec.get("label", "<unlabelled>")
+
+    def refuse(attribute, why):
+        raise SpecError("%s: %s %s" % (label, attribute, why))
+
+    kind = spec.get("kind")
+    if kind not in kinds.MODEL_KINDS:
+        refuse("kind", "%r is not one of %s" % (kind, ", ".join(kinds.MODEL_KINDS)))
+    factory = spec.get("factory") or ""
+    if (kind in FACTORY_KINDS) != bool(factory):
+        refuse("factory", "(\"package.module:function\" building the float model) is what kinds %s take, and only they"
+               % " and ".join(FACTORY_KINDS))
+    if factory and not re.fullmatch(r"[\w.]+:\w+", factory):
+        refuse("factory", "%r is not \"package.module:function\"" % factory)
+    operators = tuple(spec.get("operators") or ())
+    if operators and kind != "pt2e":
+        refuse("operators", "are what a pt2e target's program may call beyond quant-bc's; kind %s calls none" % kind)
+    strange = [op for op in operators if not _OPERATOR.fullmatch(op)]
+    if strange:
+        refuse("operators", "%s: each is torch.ops.<namespace>.<name>.<overload>" % strange)
+    resource = tuple(spec.get("resource") or ())
+    if resource and (kind != "package" or len(resource) != 2):
+        refuse("package_resource", "is a package kind's (package, resource) of the model")
+    stray = [e for e in spec.get("engines", []) if e not in qengines]
+    if stray:
+        refuse("engines", "%s are not quantized engines (%s)" % (stray, ", ".join(qengines)))
+    parts = kinds.MODEL_KINDS[kind].part_names
+    given = {"input": spec["input"], artifact_part(kind): spec["artifact"]}
+    if spec.get("expected"):
+        given["expected"] = spec["expected"]
+    files = tuple((part, given.get(part, "%s.%s.pt" % (spec["name"], part))) for part in parts)
+    names = [name for _, name in files]
+    if len(set(names)) != len(names):
+        refuse("files", "name one file twice: %s" % names)
+    records = [dict(record, corpora=[label]) for record in spec.get("differences", [])]
+    try:
+        differences = case_table.differences(label, records, DIFFERENCE_FIELDS)
+    except case_table.TableError as error:
+        raise SpecError(str(error)) from None
+    return ModelCase(
+        golden_prefix="",
+        name=spec["name"],
+        kind=kind,
+        module=factory,
+        input_size=(),
+        engines=tuple(e for e in qengines if e in spec.get("engines", [])),
+        parts=parts,
+        atol=spec.get("atol"),
+        rtol=spec.get("rtol"),
+        dtype="",
+        differences=differences,
+        label=label,
+        package=spec.get("package", ""),
+        files=files,
+        given=tuple(part for part in parts if part in given),
+        operators=operators,
+        resource=resource or (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE),
+    )
+
+
+def load(path):
+    """The ModelCase of the spec file at path."""
+    with open(path, encoding="utf-8") as f:
+        spec = json.load(f)
+    return from_spec(spec, spec.get("qengines", ()))

@@ -1,0 +1,138 @@
+"""quant_bc_model_test(): one of your quantized artifacts checked as quant-bc checks its own files.
+
+    load("@quant_bc//bc/own_models:defs.bzl", "quant_bc_model_test")
+
+    quant_bc_model_test(
+        name = "classifier_torchao",
+        kind = "torchao",
+        artifact = "models/classifier.torchao.pt",
+        input = "models/classifier.input.pt",
+        expected = "models/classifier.expected.pt",  # optional
+        factory = "mymodels.classifier:float_model",
+        deps = [":mymodels"],
+    )
+
+makes :classifier_torchao, a py_test whose data are exactly the target's files
+(artifact, input, expected output, and for a pt2e program its quantize_ops, and
+manifest/<name>.json), and :classifier_torchao.update, which `bazel run` writes
+what is observed of the artifact under the current lock (<name>.expected.pt
+unless `expected` is given; <name>.quantize_ops.pt for pt2e) and the manifest.
+docs/own-models.md says more.
+"""
+
+load("//bc:cases.bzl", "QENGINES")
+load("//bc:json_file.bzl", "json_file")
+
+# Label(): resolved in quant-bc's repository, whatever name the user gave it.
+_CASE_TEST = Label("//bc:case_test.py")
+_UPDATE = Label("//bc/own_models:update.py")
+_CHECKING = Label("//bc/own_models:checking")
+_UPDATE_LIBRARY = Label("//bc/own_models:update")
+
+# The kinds (bc/kinds.py, MODEL_KINDS) and what each one's checks import beyond _CHECKING.
+_KIND_DEPS = {
+    "package": [],
+    "pt2e": [Label("//bc/own_models:pt2e")],
+    "state_dict": [],
+    "torchao": [Label("//bc/own_models:torchao")],
+    "torchscript": [],
+}
+
+# The files .update may write (bc/kinds.py, OBSERVED_PARTS), globbed so that one not yet written reaches the
+# test, and its message, instead of failing the build.
+_OBSERVED_PARTS = ["expected", "quantize_ops"]
+
+def quant_bc_model_test(
+        name,
+        kind,
+        artifact,
+        input,
+        expected = None,
+        factory = None,
+        deps = [],
+        engines = [],
+        atol = None,
+        rtol = None,
+        operators = [],
+        package_resource = None,
+        differences = [],
+        **kwargs):
+    """A test of one artifact, and its `<name>.update`.
+
+    Args:
+      name: the test; its files' manifest is manifest/<name>.json in this package.
+      kind: torchscript, state_dict, package, torchao or pt2e.
+      artifact: the file, relative to this package.
+      input: what the model is run on (torch.save of a tensor or a tuple of them).
+      expected: the output saved with the artifact (torch.save); without it, `.update` writes
+        <name>.expected.pt as the current lock computes it.
+      factory: state_dict and torchao: "package.module:function" returning the float model the
+        state is loaded into (a py_library of deps); torchao's is called on the meta device.
+      deps: py_library targets the factory needs.
+      engines: quantized engines to run under (bc/cases.bzl's QENGINES); [] runs once, none selected.
+      atol: tolerance; None is torch.testing's default for the dtype.
+      rtol: tolerance; None is torch.testing's default for the dtype.
+      operators: pt2e: the operators the program calls beyond quant-bc's (torch.ops.aten.add.Tensor, ...).
+      package_resource: package: [package, resource] the model is pickled as (default PyTorch's ["test", "test.pkl"]).
+      differences: what the current torch does differently with the artifact, recorded as quant-bc
+        records its own (bc/cases.bzl): engines, loader, observed, reason, verdict, first_failing.
+      **kwargs: the test's other attributes (size, tags, ...).
+    """
+    if kind not in _KIND_DEPS:
+        fail("%s: kind must be one of %s, not %r" % (name, sorted(_KIND_DEPS), kind))
+    stray = [e for e in engines if e not in QENGINES]
+    if stray:
+        fail("%s: engines %s are not quantized engines (%s)" % (name, stray, QENGINES))
+    package = native.package_name()
+    spec = name + ".spec"
+    json_file(
+        name = spec,
+        out = name + ".model.json",
+        content = json.encode({
+            "artifact": artifact,
+            "atol": atol,
+            "differences": differences,
+            "engines": engines,
+            "expected": expected,
+            "factory": factory,
+            "input": input,
+            "kind": kind,
+            "label": "//%s:%s" % (package, name),
+            "name": name,
+            "operators": operators,
+            "package": package,
+            "qengines": QENGINES,
+            "resource": package_resource,
+        }),
+    )
+    given = [artifact, input] + ([expected] if expected else [])
+    recorded = native.glob(
+        ["%s.%s.pt" % (name, part) for part in _OBSERVED_PARTS] + [
+            "manifest/%s.json" % name,
+            # Exists only while, or after an interrupted, .update writes the files: the test must see it.
+            "manifest/%s.pending" % name,
+        ],
+        allow_empty = True,
+    )
+    native.py_test(
+        name = name,
+        size = kwargs.pop("size", "small"),
+        srcs = [_CASE_TEST],
+        main = _CASE_TEST,
+        data = given + recorded + [":" + spec],
+        env = {"BC_MODEL": "$(rootpath :%s)" % spec},
+        # The user's .bazelrc may lack quant-bc's --incompatible_default_to_explicit_init_py.
+        legacy_create_init = False,
+        deps = [_CHECKING] + _KIND_DEPS[kind] + deps,
+        **kwargs
+    )
+    native.py_binary(
+        name = name + ".update",
+        srcs = [_UPDATE],
+        main = _UPDATE,
+        args = ["$(rootpath :%s)" % spec],
+        data = given + [":" + spec],
+        legacy_create_init = False,
+        tags = ["manual"],
+        deps = [_UPDATE_LIBRARY] + _KIND_DEPS[kind] + deps,
+    )

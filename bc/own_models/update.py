@@ -1,0 +1,133 @@
+"""Main of every `<target>.update` (bc/own_models/defs.bzl): records one artifact of yours under the current lock.
+
+    bazel run //pkg:name.update [-- --force]
+
+Verifies the files the target names (the same checks, and errors, as a test
+of the suite's files), loads the artifact as its test does, and writes into
+the target's package, all or nothing (bc/corpus/case_writer.py): what the
+current torch observes of it (<name>.expected.pt unless the target gives
+`expected`; <name>.quantize_ops.pt for a pt2e program) and manifest/<name>.json
+(every file's sha256 and format, and what recorded them). A target already
+recorded is left alone without --force.
+"""
+
+import argparse
+import contextlib
+import os
+import platform
+import sys
+import tempfile
+
+from bc import warning_filters
+
+warning_filters.silence()
+
+import torch  # noqa: E402
+
+from bc import checks, engines, golden_io, manifest, model_case, torch_api  # noqa: E402
+from bc.corpus import case_writer, cpu_record  # noqa: E402
+
+
+class UpdateError(Exception):
+    """What stops an update: names the target, the file and the remedy."""
+
+
+def _environment():
+    """sha256 of the locked pins the running environment was installed from (its repository's environment.txt)."""
+    pins = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(torch.__file__))), "environment.txt")
+    return manifest.sha256(pins) if os.path.isfile(pins) else None
+
+
+def _producer(case, engine):
+    producer = {
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "engine": engine or torch.backends.quantized.engine,
+        "instruction_set": torch_api.cpu_capability(),
+        "cpu": cpu_record.host_cpu(),
+        "environment_sha256": _environment(),
+        "given": [case.golden_name(part) for part in case.given],
+    }
+    torchao = sys.modules.get("torchao")
+    if torchao is not None:
+        producer["torchao"] = torchao.__version__
+    return producer
+
+
+def _refuse_overwrite(case, golden, force):
+    recorded = [
+        path
+        for path in [manifest.manifest_path(golden.directory, case.name)] + [golden.path(part) for part in case.observed]
+        if os.path.lexists(path)
+    ]
+    if recorded and not force:
+        raise UpdateError(
+            "%s is recorded already (%s). Its test says whether the current torch still reads it as recorded; "
+            "to record it again under this lock, replacing those files: %s"
+            % (case.label, ", ".join(recorded), case.rewrite_command(golden.directory, "--force"))
+        )
+
+
+def update(case, directory, force):
+    """Writes the case's observed files and manifest into directory; returns the lines to print."""
+    golden = golden_io.GoldenSet(case, directory)
+    writer = case_writer.CaseWriter(directory, case)
+    if writer.read_marker() is not None:
+        writer.roll_back()  # an earlier .update was interrupted: the files are put back as they were before it
+    _refuse_overwrite(case, golden, force)
+    golden.verify_unrecorded(
+        case.given, "These are the files %s names: fix them, or the target's attributes." % case.label
+    )
+    engine = case.engines[0] if case.engines else None
+    with engines.engine(engine) if engine else contextlib.nullcontext():
+        try:
+            observed, notes = checks.observe(case, golden)
+        except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
+            said = "%s: %s" % (type(error).__name__, checks.first_line(str(error)))
+            if case.observed:
+                raise UpdateError(
+                    "%s: the current torch cannot load %s (%s), so it cannot record %s. Record the target under a "
+                    "lock whose torch loads it (the one that wrote it), then test it under this one; or give the "
+                    "output saved with the artifact as `expected`."
+                    % (case.label, golden.path(model_case.artifact_part(case.kind)), said,
+                       ", ".join(golden.path(part) for part in case.observed))
+                ) from None
+            observed, notes = {}, ["it does not load (%s); its test says why" % said]
+    with tempfile.TemporaryDirectory() as scratch:
+        sources = {}
+        for part, value in observed.items():
+            sources[case.golden_name(part)] = os.path.join(scratch, part + ".pt")
+            torch.save(value, sources[case.golden_name(part)])
+        paths = {name: sources.get(name, os.path.join(directory, name)) for name in case.golden_names()}
+        record = manifest.for_paths(case, paths, origin="%s.update" % case.label, producer=_producer(case, engine))
+        sources[manifest.manifest_path("", case.name)] = os.path.join(scratch, "manifest.json")
+        manifest.write(sources[manifest.manifest_path("", case.name)], record)
+        writer.write(sources)
+    lines = ["wrote %s" % os.path.join(directory, name) for name in sorted(sources)]
+    lines += ["note: under torch %s, %s" % (torch.__version__, line) for line in dict.fromkeys(notes)]
+    return lines
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="bazel run <target>.update --", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("spec", help="the target's spec (<name>.model.json), given by the target")
+    parser.add_argument("--force", action="store_true", help="record again a target already recorded")
+    args = parser.parse_args(argv)
+    try:
+        case = model_case.load(args.spec)
+    except model_case.SpecError as error:
+        raise UpdateError(str(error)) from None
+    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    if not workspace:
+        raise UpdateError("%s.update writes into the source tree: run it with `bazel run`." % case.label)
+    for line in update(case, os.path.join(workspace, case.package), args.force):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (UpdateError, golden_io.GoldenError, case_writer.CaseWriterError) as error:
+        sys.exit("update: %s" % error)

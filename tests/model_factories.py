@@ -1,0 +1,8 @@
+"""Factories as a user's py_library holds them ("package.module:function"), for tests/test_own_models.py."""
+
+from torch import nn
+
+
+def mlp():
+    """The float model of tests/data/handwritten/write_torchao.py."""
+    return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16))
