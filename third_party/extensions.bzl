@@ -10,7 +10,17 @@ load("//third_party/pypi:pypi.bzl", "pypi_repository")
 load("//third_party/python:interpreter.bzl", "python_interpreter")
 load("//third_party/releases:repositories.bzl", "release_repositories")
 
-def _quant_bc_impl(_module_ctx):
+def _lock(module_ctx):
+    """The lock @pypi is made from: the root module's quant_bc.lock(lock = ...), or quant-bc's own.
+
+    A workspace guarding its own models names its lock so (docs/own-models.md).
+    """
+    for module in module_ctx.modules:
+        if module.is_root and module.tags.lock:
+            return module.tags.lock[0].lock
+    return Label("//:requirements_lock.txt")
+
+def _quant_bc_impl(module_ctx):
     python_interpreter(
         name = "python_3_11",
         version = "3.11",
@@ -19,7 +29,7 @@ def _quant_bc_impl(_module_ctx):
         name = "pypi",
         exclude = PYPI_EXCLUDE,
         interpreter = "@python_3_11//:interpreter.txt",
-        lock = Label("//:requirements_lock.txt"),
+        lock = _lock(module_ctx),
     )
     release_repositories()
     host_cpu(
@@ -27,4 +37,9 @@ def _quant_bc_impl(_module_ctx):
         interpreter = "@python_3_11//:interpreter.txt",
     )
 
-quant_bc = module_extension(implementation = _quant_bc_impl)
+quant_bc = module_extension(
+    implementation = _quant_bc_impl,
+    # Under bzlmod a module cannot remap another's @pypi, as WORKSPACE's repo_mapping does: the root module
+    # names its lock instead, and quant-bc's targets run under it.
+    tag_classes = {"lock": tag_class(attrs = {"lock": attr.label(mandatory = True)})},
+)

@@ -1,6 +1,12 @@
 """Names the first torch release that fails a case on a past corpus: `bazel run //bc:bisect`.
 
     bazel run //bc:bisect -- CASE --corpus RELEASE [--engine ENGINE] [--loader LOADER] [--range A..B] [--linear]
+    bazel run @quant_bc//bc:bisect -- --model //pkg:name --since RELEASE [...]   (in your workspace)
+
+A target of yours (bc/own_models/defs.bzl) is judged as a case on a corpus is:
+its files where they are, its factory imported from your workspace, each
+release from --since (the one that wrote the artifact: torch's, or
+torchao-<version> for torchao's) to the one your requirements_lock.txt pins.
 
 The releases are torch's on PyPI from the corpus's release to today's locked
 one (--range narrows them), each under the CPython it has wheels for here
@@ -39,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 
-from bc import case_table, corpora, kinds
+from bc import case_table, corpora, kinds, model_case
 from bc.corpus import pinned
 from third_party.pypi import environment, resolve, wheels
 from third_party.python import interpreters
@@ -338,7 +344,7 @@ def confinement_problem():
 
 def runs_packaged_code(case):
     """True if the case's files hold code that its checks run (a torch.package)."""
-    return kinds.PACKAGE in dict(kinds.KINDS[case.kind].parts).values()
+    return kinds.PACKAGE in dict(case.spec.parts).values()
 
 
 def confinement(case):
@@ -359,9 +365,11 @@ def confinement(case):
 class Environments:
     """Throwaway environments, one at a time, each removed after use (and on an interrupt), in scratch."""
 
-    def __init__(self, workspace, wheels, scratch, interpreters_found, report, today, confine):
+    def __init__(self, workspace, wheels, scratch, interpreters_found, report, today, confine, also=()):
+        """workspace: quant-bc's source, where the probes run; also: what else they import and read (a user's
+        workspace)."""
         self.workspace, self.wheels, self.scratch, self.report, self.today = workspace, wheels, scratch, report, today
-        self.interpreters, self.confine = interpreters_found, confine
+        self.interpreters, self.confine, self.also = interpreters_found, confine, list(also)
         # pip's own temporary files (a 750 MB unpacked wheel) go where the environments go.
         self.tmp = os.path.join(scratch, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
@@ -371,7 +379,7 @@ class Environments:
         if release == self.today and python == "%d.%d" % sys.version_info[:2]:
             # Today's locked torch is the one this binary runs under (@pypi): no install.
             self.report("  %s is today's lock, which this binary runs under" % release)
-            return self.probe(sys.executable, [self.workspace] + sys.path, targets)
+            return self.probe(sys.executable, [self.workspace] + self.also + sys.path, targets)
         target = tempfile.mkdtemp(prefix="torch-%s-" % release, dir=self.scratch)
         try:
             interpreter = self.interpreters[python]
@@ -385,13 +393,13 @@ class Environments:
                 why = "could not install %s here: %s" % (" ".join(requirements), resolve.pip_said(built.stderr))
                 return [(SKIP, why)] * len(targets)
             site_packages = os.path.join(target, environment.SITE_PACKAGES)
-            return self.probe(interpreter, [self.workspace, site_packages], targets)
+            return self.probe(interpreter, [self.workspace] + self.also + [site_packages], targets)
         finally:
             _remove(target, self.report)
 
     def probe(self, interpreter, path, targets):
         """[(PASS | FAIL | SKIP, first problem line)] of probe_checks, in one process of that interpreter and path."""
-        named = [[t.case.name, t.corpus.name, t.engine or "", t.loader or ""] for t in targets]
+        named = [list(_named(t)) + [t.engine or "", t.loader or ""] for t in targets]
         command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, json.dumps(named)]
         if self.confine:
             prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
@@ -406,6 +414,14 @@ class Environments:
             last = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
             return [(SKIP, "could not run the checks under it: %s" % last)] * len(targets)
         return [_verdict(problems) for problems in json.loads(lines[-1])["problems"]]
+
+
+def _named(target):
+    """How a probe names the case and its files: a case of the table and a corpus by their names; a user's
+    target by its spec and its package's directory."""
+    if isinstance(target.corpus, ModelFiles):
+        return MODEL + json.dumps(target.corpus.spec), os.path.join(target.corpus.workspace, target.case.package)
+    return target.case.name, target.corpus.name
 
 
 def _verdict(problems):
@@ -424,12 +440,12 @@ def _key(target):
 
 
 @contextlib.contextmanager
-def _environments(workspace, found, today, confine):
+def _environments(workspace, found, today, confine, also=()):
     """Environments in a scratch directory of their own, removed with whatever is left in it."""
     scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
     try:
         yield Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True), today,
-                           confine)
+                           confine, also)
     finally:
         _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
 
@@ -507,43 +523,92 @@ def main(argv):
     parser.add_argument("--loader", help="judge by that loader's checks only: the loader of one record of the case")
     parser.add_argument("--range", help="A..B: only the releases from A to B")
     parser.add_argument("--linear", action="store_true", help="try every release in order instead of bisecting")
+    parser.add_argument("--model", metavar="LABEL",
+                        help="instead of a case: a quant_bc_model_test() target of the workspace bisect runs in "
+                             "(its spec is read from bazel-bin: build it first)")
+    parser.add_argument("--since", help="with --model: the release that wrote the artifact, torch's (2.8.0) or "
+                                        "torchao's (torchao-0.13.0)")
     args = parser.parse_args(argv)
 
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
         raise BisectError("it reads the corpus in the source tree: run it with `bazel run //bc:bisect -- ...`")
     if args.records:
-        if args.case or args.corpus or args.loader or args.engine or args.range or args.linear:
+        if args.case or args.corpus or args.loader or args.engine or args.range or args.linear or args.model:
             raise BisectError("--records %s judges every record itself: give no case, --corpus, --engine, --loader, "
-                              "--range or --linear with it" % args.records)
+                              "--range, --linear or --model with it" % args.records)
         return every_record(args.records, workspace)
-    if not args.case or not args.corpus:
-        raise BisectError("give a case and --corpus RELEASE, or --records KIND")
-    try:
-        case = case_table.load_table()[args.case]
-    except case_table.TableError as error:
-        raise BisectError(str(error))
-    holding = {name: corpus for name, corpus in corpora.load().items() if not corpus.is_today and corpus.holds(case)}
-    if args.corpus not in holding:
-        raise BisectError("--corpus %s: give a past release whose corpus holds %s: %s"
-                          % (args.corpus, case.name, ", ".join(holding) or "none does"))
-    corpus = holding[args.corpus]
-    engine = engine_for(case, args.engine)
+    if args.model:
+        if args.case or args.corpus:
+            raise BisectError("--model judges a target of yours: give no case or --corpus with it")
+        case, files, torchao, low = model_target(args.model, args.since, workspace)
+    else:
+        if not args.case or not args.corpus:
+            raise BisectError("give a case and --corpus RELEASE, --records KIND, or --model LABEL --since RELEASE")
+        case, files = suite_case(args.case, args.corpus)
+        torchao, low = files.torchao, files.torchao or files.name
+    lock = os.path.join(workspace, pinned.LOCK_PATH)
     recorded_loaders = sorted({record["loader"] for record in case.differences})
     if args.loader is not None and args.loader not in recorded_loaders:
         raise BisectError("--loader %s: give the loader of one of %s's records: %s"
                           % (args.loader, case.name, ", ".join(recorded_loaders) or "it has none"))
-    lock = os.path.join(workspace, pinned.LOCK_PATH)
-    if corpus.torchao:
-        today = pinned.locked_version("torchao", lock)
-        low, high = parse_range(args.range) if args.range else (corpus.torchao, today)
-    else:
-        today = pinned.locked_version("torch", lock).split("+")[0]
-        low, high = parse_range(args.range) if args.range else (corpus.name, today)
+    if not os.path.isfile(lock):
+        raise BisectError("no lock %s: bisect walks from the artifact's release to the torch this workspace locks there"
+                          % lock)
+    today = pinned.locked_version("torchao" if torchao else "torch", lock).split("+")[0]
+    low, high = parse_range(args.range) if args.range else (low, today)
+    target = Target(case, files, engine_for(case, args.engine), args.loader)
+    return bisect_target(target, torchao, low, high, today, args.linear)
 
-    confine = confinement(case)
+
+def suite_case(name, corpus_name):
+    """A case of the table and its files of a past corpus."""
+    try:
+        case = case_table.load_table()[name]
+    except case_table.TableError as error:
+        raise BisectError(str(error))
+    holding = {n: corpus for n, corpus in corpora.load().items() if not corpus.is_today and corpus.holds(case)}
+    if corpus_name not in holding:
+        raise BisectError("--corpus %s: give a past release whose corpus holds %s: %s"
+                          % (corpus_name, case.name, ", ".join(holding) or "none does"))
+    return case, holding[corpus_name]
+
+
+class ModelFiles(collections.namedtuple("ModelFiles", "name workspace spec")):
+    """A user's target's files, as bisect judges them: its label, its workspace (where its package is, and its
+    factory imports from), its spec."""
+
+
+def model_target(label, since, workspace):
+    """(case, ModelFiles, torchao?, lowest release) of a quant_bc_model_test() target of the workspace."""
+    if not since:
+        raise BisectError("--model %s: give --since, the release that wrote the artifact (torch's 2.8.0, or "
+                          "torchao-0.13.0 for a torchao or pt2e artifact whose torchao wrote it)" % label)
+    package, _, name = label.lstrip("/").partition(":")
+    if not label.startswith("//") or not name:
+        raise BisectError("--model %s: give the target's label, //package:name" % label)
+    spec_path = os.path.join(workspace, "bazel-bin", package, name + model_case.SPEC_SUFFIX)
+    try:
+        with open(spec_path, encoding="utf-8") as f:
+            spec = json.load(f)
+        case = model_case.from_spec(spec, spec.get("qengines", ()))
+    except FileNotFoundError:
+        raise BisectError("--model %s: no spec at %s; build the target first (`bazel build %s`), then run bisect "
+                          "again" % (label, spec_path, label)) from None
+    except (ValueError, model_case.SpecError) as error:
+        raise BisectError("--model %s: %s: %s" % (label, spec_path, error)) from None
+    torchao = since.startswith(TORCHAO_LABEL % "")
+    low = since[len(TORCHAO_LABEL % ""):] if torchao else since
+    if resolve.release_key(low) is None:
+        raise BisectError("--since %s is not a release: give torch's (2.8.0) or torchao's (torchao-0.13.0)" % since)
+    return case, ModelFiles(label, workspace, spec), torchao, low
+
+
+def bisect_target(target, torchao, low, high, today, linear):
+    """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target."""
+    confine = confinement(target.case)
     found = _interpreters()
-    if corpus.torchao:
+    if torchao:
         releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)
         today = TORCHAO_LABEL % today
     else:
@@ -553,8 +618,9 @@ def main(argv):
     if len(releases) < 2:
         raise BisectError("fewer than two releases from %s to %s to try here; widen --range" % (low, high))
     pythons = dict(releases)
-    print("bisecting %s on the %s corpus under engine %s: %d releases from %s to %s"
-          % (case.name, corpus.name, engine or "-", len(releases), releases[0][0], releases[-1][0]), flush=True)
+    print("bisecting %s on the %s files under engine %s: %d releases from %s to %s"
+          % (target.case.name, target.corpus.name, target.engine or "-", len(releases), releases[0][0],
+             releases[-1][0]), flush=True)
     count = [0]
 
     def announce(release, left):
@@ -562,16 +628,15 @@ def main(argv):
         print("[%d] %s (CPython %s); at most %d more to try, it included" % (count[0], release, pythons[release], left),
               flush=True)
 
-    with _environments(workspace, found, today, confine) as environments:
+    also = [target.corpus.workspace] if isinstance(target.corpus, ModelFiles) else []
+    with _environments(CODE_ROOT, found, today, confine, also) as environments:
 
         def judge(release):
-            (result, problem), = environments.judge(
-                release, pythons[release], requirements[release], [Target(case, corpus, engine, args.loader)]
-            )
+            (result, problem), = environments.judge(release, pythons[release], requirements[release], [target])
             print("%-8s %-4s %s" % (release, result, problem), flush=True)
             return result, problem
 
-        outcome = bisect([release for release, _ in releases], judge, linear=args.linear, announce=announce)
+        outcome = bisect([release for release, _ in releases], judge, linear=linear, announce=announce)
     print(outcome.conclusion())
     return 0 if outcome.first_failing or outcome.same_ends else 1
 
@@ -624,11 +689,16 @@ def every_record(kind, workspace):
 
 # The first argument that makes this module the probe, in a process of the release being judged.
 PROBE = "--probe-checks"
+# What starts a probe's case name that is a user's target's spec (JSON) instead.
+MODEL = "model:"
+# quant-bc's source: where bisect's probes run, whichever workspace `bazel run` started it in.
+CODE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 
 def probe_checks(named):
     """Prints {"torch": version, "problems": [[...] per target]} for targets named as JSON [[case, corpus, engine,
-    loader], ...] ("" for none) under the torch this process runs.
+    loader], ...] ("" for none; a user's target as [MODEL + its spec, its package's directory, ...]) under the
+    torch this process runs.
 
     The case test's harness (bc/harness.py), judged without the recorded
     differences: bisection asks what each release does with the files
@@ -645,10 +715,13 @@ def probe_checks(named):
     table = case_table.load_table()
     found = []
     for case_name, corpus_name, engine, loader in json.loads(named):
+        if case_name.startswith(MODEL):
+            case = model_case.from_spec(json.loads(case_name[len(MODEL):]), table.qengines)
+            files = harness.CaseInCorpus(case, case.label, directory=corpus_name)
+        else:
+            files = harness.CaseInCorpus(table[case_name], corpus_name)
         try:
-            problems = harness.CaseInCorpus(table[case_name], corpus_name).check(
-                engine or None, harness.UNRECORDED, loader or None
-            )
+            problems = files.check(engine or None, harness.UNRECORDED, loader or None)
         except golden_io.GoldenError as error:
             problems = [str(error)]
         found.append(problems)

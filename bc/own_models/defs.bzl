@@ -103,6 +103,7 @@ def quant_bc_model_test(
             "package": package,
             "qengines": QENGINES,
             "resource": package_resource,
+            "rtol": rtol,
         }),
     )
     given = [artifact, input] + ([expected] if expected else [])

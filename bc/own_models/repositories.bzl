@@ -20,6 +20,8 @@ load("//third_party/python:interpreter.bzl", "python_interpreter")
 
 _PYTHON = "python_3_11"
 
+# A WORKSPACE's dependency function, named by what it makes (as rules_go's go_rules_dependencies() is).
+# buildifier: disable=unnamed-macro
 def quant_bc_dependencies(register_toolchain = True):
     """@python_3_11 (the pinned interpreter, and its toolchain) and @host_cpu, which //bc's package loads.
 
