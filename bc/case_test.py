@@ -75,7 +75,7 @@ class CaseTest(absltest.TestCase):
         if ENGINES and not set(ENGINES) & set(engines.supported_engines()):
             raise RuntimeError(
                 "%s: nothing to check: this torch build supports engines %s, the case runs under %s. "
-                "Pick a supported one with --//bc:qengine=ENGINE."
+                "Pick a supported one: --//bc:qengine=ENGINE, or a model target's `engines`."
                 % (CASE.name, engines.supported_engines(), ENGINES)
             )
         # unittest's runner resets warning filters before it runs the tests.
