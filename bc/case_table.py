@@ -48,6 +48,8 @@ class Case:
 
     # Not fields of the table: what a user's target (bc/model_case.py) sets beyond the suite's defaults.
     operators = ()  # a .pt2's operators beyond bc/pt2_archive.py's OPERATORS
+    allowed_globals = ()  # pickle globals beyond bc/golden_io.py's allowlists
+    records_at = "bc/cases.bzl"  # where its differences are recorded
     resource = (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)  # where a torch.package holds the model
 
     @property

@@ -36,8 +36,11 @@ __unittest = True
 
 def _model():
     """A model target's case, engines and its one set of files: in its package, really where its artifact is."""
-    case = model_case.load(os.environ["BC_MODEL"])
-    directory = case.package or "."  # the test runs in the runfiles of the workspace: its packages are folders there
+    try:
+        case = model_case.load(os.environ["BC_MODEL"])
+    except model_case.SpecError as error:
+        sys.exit("%s\nFix the target's attributes in its BUILD file." % error)
+    directory = case.package  # the test runs in the runfiles of its workspace, where its package is this folder
     artifact = case.golden_name(model_case.artifact_part(case.kind))
     real = os.path.realpath(os.path.join(directory, artifact))
     root = real[: -len(artifact)] if real.endswith("/" + artifact) else directory

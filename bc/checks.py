@@ -39,7 +39,7 @@ def _run_steps(case, golden, engine, steps, recorded):
         where = compare.Where(case.name, engine, loader, golden.path(part))
         record = recorded(loader)
         if record is not None:
-            found = _against_record(found, record)
+            found = _against_record(found, record, case.records_at)
         if found:
             problems.append("%s:\n    %s" % (where, "\n    ".join(found)))
     return problems
@@ -50,14 +50,14 @@ def observation(found):
     return "\n".join(found)
 
 
-def _against_record(found, record):
+def _against_record(found, record, records_at):
     """[] while found is the recorded difference; else what changed, the record and the new observation."""
     if observation(found) == record["observed"]:
         return []
     now = observation(found) if found else "(nothing: the loader reads the file and computes the expected output)"
     return [
-        "the difference recorded in bc/cases.bzl (%s) %s:"
-        % (record["reason"][:120], "disappeared" if not found else "moved"),
+        "the difference recorded in %s (%s) %s:"
+        % (records_at, record["reason"][:120], "disappeared" if not found else "moved"),
         "recorded: " + record["observed"].replace("\n", "\n      "),
         "observed: " + now.replace("\n", "\n      "),
         "Investigate what changed in torch; then update or remove the record, with its numbers and reason.",

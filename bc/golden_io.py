@@ -141,12 +141,15 @@ def _extensible_by_name():
     return allow if named.get("quant_bc.probe") is set else None
 
 
-def refused_globals(path):
-    """The globals a torch.save file's pickles name outside ALLOWED_GLOBALS, sorted; none of it is run."""
-    return sorted(pickles.torch_save_globals(path) - ALLOWED_GLOBALS)
+def refused_globals(path, extra=()):
+    """The globals a torch.save file's pickles name outside ALLOWED_GLOBALS (and extra), sorted; none of it is run.
+
+    extra: what a user's target admits beyond the corpora's names (bc/model_case.py, allowed_globals).
+    """
+    return sorted(pickles.torch_save_globals(path) - ALLOWED_GLOBALS - frozenset(extra))
 
 
-def _load_allowlisted(path):
+def _load_allowlisted(path, extra):
     allow = _extensible_by_name()
     if allow is not None:
         with allow(list(SAFE_GLOBALS)):
@@ -155,16 +158,16 @@ def _load_allowlisted(path):
     # allows less, cannot add a class under an older name, or is missing: the
     # same allowlist, checked on the pickles without running them, then
     # torch's loader.
-    refused = refused_globals(path)
+    refused = refused_globals(path, extra)
     if refused:
         raise pickle.UnpicklingError("Unsupported global: %s" % ", ".join(refused))
     return torch_api.load_unchecked(path)
 
 
-def weights_only_load(path):
-    """torch.load(path, weights_only=True); raises GoldenError('unsafe: ...') if refused."""
+def weights_only_load(path, extra=()):
+    """torch.load(path, weights_only=True); raises GoldenError('unsafe: ...') if refused. extra: refused_globals'."""
     try:
-        return _load_allowlisted(path)
+        return _load_allowlisted(path, extra)
     except pickle.UnpicklingError as error:
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         refusal = next((line for line in lines if "unsupported" in line.lower()), None)
@@ -208,10 +211,11 @@ def weights_only_loads_only():
         torch.load = original
 
 
-def program_problem(path, operators=()):
+def program_problem(path, operators=(), extra=()):
     """Why torch.export.load could run code from the program at path, or allocate past it (bc/pt2_archive.py),
-    or None; none of it is run. operators: what the program may call beyond pt2_archive.OPERATORS."""
-    found = pt2_archive.problems(path, PT2_GLOBALS, pt2_archive.OPERATORS | frozenset(operators))
+    or None; none of it is run. operators, extra: what a user's target admits beyond pt2_archive.OPERATORS and
+    PT2_GLOBALS."""
+    found = pt2_archive.problems(path, PT2_GLOBALS | frozenset(extra), pt2_archive.OPERATORS | frozenset(operators))
     if found:
         return "unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without loading it" % "; ".join(found)
     return None
@@ -224,13 +228,13 @@ def program_load(path):
         return torch.export.load(io.BytesIO(f.read()))
 
 
-def outside_policy(path, format):
+def outside_policy(path, format, extra=()):
     """The globals a weights-only part of that format names that the loading policy refuses, sorted; none is run.
 
     A torchao checkpoint may also name TORCHAO_GLOBALS, and torchao's classes:
-    torchao admits them, or torch's loader refuses them, itself.
+    torchao admits them, or torch's loader refuses them, itself. extra: refused_globals'.
     """
-    refused = refused_globals(path)
+    refused = refused_globals(path, extra)
     if format == kinds.TORCHAO_CHECKPOINT:
         return [name for name in refused if name not in TORCHAO_GLOBALS and not name.startswith(kinds.TORCHAO_PREFIX)]
     return refused
@@ -328,7 +332,8 @@ class GoldenSet:
         if manifest.file_type(pending) is not None:
             raise GoldenError(
                 "%s: a `%s` was interrupted while writing this case (%s). "
-                "Run `%s` to complete or roll it back." % (name, manifest.REGENERATE, pending, self._regenerate())
+                "Run `%s` to complete or roll it back." % (name, self._regenerate().split(" -- ")[0], pending,
+                                                           self._regenerate())
             )
         self._verify_present(self.case.parts, "Restore with:  %s" % self._regenerate(name))
         self._verify_digests()
@@ -351,8 +356,9 @@ class GoldenSet:
         misplaced = [problem for problem in map(self._placement_problem, parts) if problem]
         if misplaced:
             raise GoldenError(
-                "%s: golden files that are not files of the corpus:\n  %s\nA golden file must be the file itself "
-                "in its directory: remove these and restore them from version control." % (name, "\n  ".join(misplaced))
+                "%s: golden files that are not files of %s:\n  %s\nA golden file must be the file itself "
+                "in its directory: remove these and restore them from version control."
+                % (name, self.directory, "\n  ".join(misplaced))
             )
 
     def _verify_readable(self, parts, remedy):
@@ -364,7 +370,7 @@ class GoldenSet:
                 problems.append("%s: %s" % (path, problem))
             elif self.format(part) == kinds.TORCHAO_CHECKPOINT:
                 try:
-                    foreign = outside_policy(path, kinds.TORCHAO_CHECKPOINT)
+                    foreign = outside_policy(path, kinds.TORCHAO_CHECKPOINT, self.case.allowed_globals)
                 except Exception as error:  # noqa: BLE001 - a damaged pickle fails in many ways
                     problems.append("%s: truncated or corrupt (%s: %s)" % (path, type(error).__name__, error))
                     continue
@@ -375,12 +381,12 @@ class GoldenSet:
                         % (path, ", ".join(foreign))
                     )
             elif self.format(part) == kinds.PT2:
-                unsafe = program_problem(path, self.case.operators)
+                unsafe = program_problem(path, self.case.operators, self.case.allowed_globals)
                 if unsafe:
                     problems.append("%s: %s. Replace the file with a trusted one." % (path, unsafe))
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
-                    weights_only_load(path)
+                    weights_only_load(path, self.case.allowed_globals)
                 except GoldenError as error:
                     problems.append(str(error))
         if problems:
@@ -428,17 +434,16 @@ class GoldenSet:
                     % (golden, expected, actual)
                 )
         if problems:
+            regenerated, adopted = self._regenerate("--force", name), self._regenerate("--adopt", "--origin", "TEXT", name)
+            remedy = (
+                "`%s`" % regenerated
+                if regenerated == adopted
+                else "`%s` for regenerated files, `%s` for files from elsewhere" % (regenerated, adopted)
+            )
             raise GoldenError(
                 "%s: golden files do not match %s:\n  %s\n"
-                "If the change is intended, record it: `%s` for regenerated files, `%s` for files "
-                "from elsewhere. Otherwise restore the files from version control."
-                % (
-                    name,
-                    path,
-                    "\n  ".join(problems),
-                    self._regenerate("--force", name),
-                    self._regenerate("--adopt", "--origin", "TEXT", name),
-                )
+                "If the change is intended, record it: %s. Otherwise restore the files from version control."
+                % (name, path, "\n  ".join(problems), remedy)
             )
 
     def _regenerate(self, *args):
@@ -459,4 +464,4 @@ class GoldenSet:
             return program_load(path)
         if self.format(part) == kinds.PACKAGE:
             return torch.package.PackageImporter(path).load_pickle(*self.case.resource)
-        return weights_only_load(path)
+        return weights_only_load(path, self.case.allowed_globals)

@@ -27,7 +27,7 @@ class CaseInCorpus:
         """corpus: its name (today, 1.6.0, ...; a user's target: its label); root: where its files really are,
         if not where they are read; directory: where they are read, if not the corpus's directory."""
         self.case, self.corpus = case, corpus
-        self._golden = golden_io.GoldenSet(case, directory or corpora.directory(corpus), root=root)
+        self._golden = golden_io.GoldenSet(case, corpora.directory(corpus) if directory is None else directory, root=root)
         self._refusal = None
         self._verified = False
 

@@ -63,6 +63,7 @@ class Kind:
     parts: tuple  # (part, format), in the order the files are listed and checked
     produce: str  # bc/corpus/produce.py: case -> {part: value}, run under the pinned configuration; "" for MODEL_KINDS
     check: str  # bc/checks.py: (case, golden) -> [(loader, part it reads, function returning differences)]
+    loaders: tuple = ()  # MODEL_KINDS: the loaders its check names, which a user's record may name
 
     @property
     def part_names(self):
@@ -137,25 +138,29 @@ MODEL_KINDS = {
             parts=(("input", TENSORS), ("scripted", SCRIPT), ("expected", TENSORS)),
             produce="",
             check="check_torchscript",
+            loaders=("torchscript",),
         ),
         Kind(
             name="state_dict",
             parts=(("input", TENSORS), ("state_dict", STATE_DICT), ("expected", TENSORS)),
             produce="",
             check="check_state_dict",
+            loaders=("eager",),
         ),
         Kind(
             name="package",
             parts=(("input", TENSORS), ("package", PACKAGE), ("expected", TENSORS)),
             produce="",
             check="check_packaged_model",
+            loaders=("package",),
         ),
         Kind(
             name="torchao",
             parts=(("input", TENSORS), ("state_dict", TORCHAO_CHECKPOINT), ("expected", TENSORS)),
             produce="",
             check="check_torchao_checkpoint",
+            loaders=("checkpoint",),
         ),
-        dataclasses.replace(KINDS["pt2e"], produce=""),
+        dataclasses.replace(KINDS["pt2e"], produce="", loaders=("program",)),
     ]
 }

@@ -27,6 +27,7 @@ from bc import case_table, kinds
 
 SPEC_SUFFIX = ".model.json"
 _OPERATOR = re.compile(r"torch\.ops\.\w+\.\w+\.\w+")
+_GLOBAL = re.compile(r"\w+(\.\w+)+")
 # What a user's record has: the suite's fields but the corpora (case_table.DIFFERENCE_FIELDS).
 DIFFERENCE_FIELDS = tuple(f for f in case_table.DIFFERENCE_FIELDS if f != "corpora")
 # The kinds whose artifact loads into a model the user's factory builds.
@@ -44,7 +45,12 @@ class ModelCase(case_table.Case):
     files: tuple = ()  # ((part, file name relative to the package), ...), in the kind's order of parts
     given: tuple = ()  # the parts the user gives; .update writes the others
     operators: tuple = ()
+    allowed_globals: tuple = ()
     resource: tuple = (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)
+
+    @property
+    def records_at(self):
+        return "%s's differences" % self.label
 
     @property
     def spec(self):
@@ -82,6 +88,19 @@ def from_spec(spec, qengines):
     kind = spec.get("kind")
     if kind not in kinds.MODEL_KINDS:
         refuse("kind", "%r is not one of %s" % (kind, ", ".join(kinds.MODEL_KINDS)))
+    for attribute in ("artifact", "input", "expected"):
+        name = spec.get(attribute)
+        if attribute != "expected" and not name:
+            refuse(attribute, "is missing")
+        if name and (":" in name or name.startswith(("/", "@")) or ".." in name.split("/")):
+            refuse(attribute, "%r is not a file of the target's package, named relative to it (no label)" % name)
+    if kind == "package" and not spec.get("expected"):
+        refuse("expected", "is what a package target needs: the output saved with the package. Its `.update` "
+               "runs no packaged code outside the test's sandbox, so it cannot compute one")
+    for attribute in ("atol", "rtol"):
+        value = spec.get(attribute)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            refuse(attribute, "%r is not a tolerance (a number, 0 or more)" % (value,))
     factory = spec.get("factory") or ""
     if (kind in FACTORY_KINDS) != bool(factory):
         refuse("factory", "(\"package.module:function\" building the float model) is what kinds %s take, and only they"
@@ -94,6 +113,10 @@ def from_spec(spec, qengines):
     strange = [op for op in operators if not _OPERATOR.fullmatch(op)]
     if strange:
         refuse("operators", "%s: each is torch.ops.<namespace>.<name>.<overload>" % strange)
+    allowed_globals = tuple(spec.get("globals") or ())
+    strange = [name for name in allowed_globals if not _GLOBAL.fullmatch(name)]
+    if strange:
+        refuse("globals", "%s: each is a pickle global as it names it, module.name" % strange)
     resource = tuple(spec.get("resource") or ())
     if resource and (kind != "package" or len(resource) != 2):
         refuse("package_resource", "is a package kind's (package, resource) of the model")
@@ -113,13 +136,21 @@ def from_spec(spec, qengines):
         differences = case_table.differences(label, records, DIFFERENCE_FIELDS)
     except case_table.TableError as error:
         raise SpecError(str(error)) from None
+    engines = spec.get("engines", [])
+    for record in differences:
+        # A record no observation can match would never be consulted: strictness lost, silently.
+        if record["loader"] not in kinds.MODEL_KINDS[kind].loaders:
+            refuse("differences", "name loader %r; a %s target's is %s" % (record["loader"], kind,
+                                                                           " or ".join(kinds.MODEL_KINDS[kind].loaders)))
+        if not set(record["engines"]) <= set(engines):
+            refuse("differences", "name engines %s that the target does not run under (%s)" % (record["engines"], engines))
     return ModelCase(
         golden_prefix="",
         name=spec["name"],
         kind=kind,
         module=factory,
         input_size=(),
-        engines=tuple(e for e in qengines if e in spec.get("engines", [])),
+        engines=tuple(e for e in qengines if e in engines),
         parts=parts,
         atol=spec.get("atol"),
         rtol=spec.get("rtol"),
@@ -130,6 +161,7 @@ def from_spec(spec, qengines):
         files=files,
         given=tuple(part for part in parts if part in given),
         operators=operators,
+        allowed_globals=allowed_globals,
         resource=resource or (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE),
     )
 

@@ -91,7 +91,7 @@ def test_truncated_marker_is_named_with_the_remedy(tree):
     before = snapshot(golden_dir)
     message, _ = run_regenerate(golden_dir, generated_dir)
     assert manifest.pending_path(golden_dir, LINEAR.name) in message
-    assert "cannot read the regenerate marker" in message and "git checkout -- serialized/" in message
+    assert "cannot read the regenerate marker" in message and "git checkout -- %s/" % golden_dir in message
     assert snapshot(golden_dir) == before
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bc import case_table, checks, kinds
+from bc import case_table, checks, kinds, model_case
 from bc.corpus import produce
 
 
@@ -40,8 +40,25 @@ def test_each_kind_of_a_users_artifact_has_its_check_and_what_it_observes(kind):
 def test_the_macro_knows_the_kinds_and_observed_parts_python_does():
     with open(os.path.join(os.path.dirname(kinds.__file__), "own_models", "defs.bzl"), encoding="utf-8") as f:
         source = f.read()
-    observed = ast.literal_eval(re.search(r"^_OBSERVED_PARTS = (\[.*?\])$", source, re.M | re.S).group(1))
-    assert tuple(observed) == kinds.OBSERVED_PARTS
+    observed = ast.literal_eval(re.search(r"^_OBSERVED = (\{.*?\n\})$", source, re.M | re.S).group(1))
+    assert {name: sorted(parts) for name, parts in observed.items()} == {
+        name: sorted(set(kind.part_names) & set(kinds.OBSERVED_PARTS)) for name, kind in kinds.MODEL_KINDS.items()
+    }
     start = source.index("_KIND_DEPS = {")
     named = set(re.findall(r'^    "(\w+)": \[', source[start : source.index("\n}", start)], re.M))
     assert named == set(kinds.MODEL_KINDS)
+    assert '_SPEC_SUFFIX = "%s"' % model_case.SPEC_SUFFIX in source
+
+
+@pytest.mark.parametrize("kind", sorted(kinds.MODEL_KINDS.values(), key=lambda k: k.name), ids=lambda k: k.name)
+def test_a_model_kinds_loaders_are_those_its_check_names(kind):
+    """A user's record names one of Kind.loaders (bc/model_case.py refuses others): they are the check's."""
+
+    class Golden:
+        def path(self, part):
+            return part
+
+    case = model_case.from_spec(
+        {"name": "x", "label": "//:x", "kind": kind.name, "artifact": "a.pt", "input": "i.pt", "expected": "e.pt",
+         "factory": "m:f" if kind.name in model_case.FACTORY_KINDS else None}, ("fbgemm",))
+    assert tuple(loader for loader, _, _ in getattr(checks, kind.check)(case, Golden())) == kind.loaders

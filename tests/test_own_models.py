@@ -73,6 +73,16 @@ def records_of(case_name, corpus, loader):
         (dict(differences=[dict(engines=[], loader="torchscript", observed="x", reason="y", verdict="fine",
                                 first_failing="2.13.0")]), "verdict 'fine' is not one of"),
         (dict(expected="artifacts/mine.artifact.pt"), "name one file twice"),
+        (dict(kind="package"), "expected is what a package target needs"),
+        (dict(artifact=":mine.pt"), "is not a file of the target's package"),
+        (dict(input="../other/i.pt"), "is not a file of the target's package"),
+        (dict(atol="1e-3"), "atol '1e-3' is not a tolerance"),
+        (dict(rtol=-1), "rtol -1 is not a tolerance"),
+        (dict(globals=["os system"]), "each is a pickle global as it names it"),
+        (dict(differences=[dict(engines=[], loader="eager", observed="x", reason="y", verdict="break",
+                                first_failing="2.13.0")]), "name loader 'eager'; a torchscript target's is torchscript"),
+        (dict(differences=[dict(engines=["x86"], loader="torchscript", observed="x", reason="y", verdict="break",
+                                first_failing="2.13.0")]), "name engines ['x86'] that the target does not run under"),
     ],
 )
 def test_a_target_with_wrong_attributes_is_refused_naming_the_attribute(change, said):
@@ -221,3 +231,17 @@ def test_every_kind_of_a_users_artifact_is_one_the_suite_checks_with_the_same_st
     assert set(kinds.MODEL_KINDS) == {"torchscript", "state_dict", "package", "torchao", "pt2e"}
     assert kinds.MODEL_KINDS["pt2e"].check == kinds.KINDS["pt2e"].check
     assert set(checks._MODELS) == set(kinds.MODEL_KINDS)
+
+
+def test_a_target_admits_the_plain_globals_it_lists_and_nothing_else(tmp_path):
+    """quant-bc's allowlists hold what its own files name; a float16 checkpoint of yours names torch.HalfStorage."""
+    half = tmp_path / "half.pt"
+    torch.save({"0.weight": torch.ones(2, dtype=torch.float16)}, str(half))
+    files = {"artifact": str(half), "input": suite_file("today", "test_linear", "input")}
+    case, directory = target(tmp_path, "torchao", files, factory="tests.model_factories:mlp")
+    with pytest.raises(golden_io.GoldenError) as error:
+        golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")
+    assert "its pickle names torch.HalfStorage, outside the weights-only allowlist" in str(error.value), error.value
+    case, directory = target(tmp_path, "torchao", files, factory="tests.model_factories:mlp",
+                             globals=["torch.HalfStorage"])
+    golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")

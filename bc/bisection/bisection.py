@@ -528,6 +528,7 @@ def main(argv):
                              "(its spec is read from bazel-bin: build it first)")
     parser.add_argument("--since", help="with --model: the release that wrote the artifact, torch's (2.8.0) or "
                                         "torchao's (torchao-0.13.0)")
+    parser.add_argument("--lock", help="with --model: the workspace's lock, if not requirements_lock.txt at its root")
     args = parser.parse_args(argv)
 
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
@@ -543,11 +544,11 @@ def main(argv):
             raise BisectError("--model judges a target of yours: give no case or --corpus with it")
         case, files, torchao, low = model_target(args.model, args.since, workspace)
     else:
-        if not args.case or not args.corpus:
+        if not args.case or not args.corpus or args.since or args.lock:
             raise BisectError("give a case and --corpus RELEASE, --records KIND, or --model LABEL --since RELEASE")
         case, files = suite_case(args.case, args.corpus)
         torchao, low = files.torchao, files.torchao or files.name
-    lock = os.path.join(workspace, pinned.LOCK_PATH)
+    lock = os.path.join(workspace, args.lock or pinned.LOCK_PATH)
     recorded_loaders = sorted({record["loader"] for record in case.differences})
     if args.loader is not None and args.loader not in recorded_loaders:
         raise BisectError("--loader %s: give the loader of one of %s's records: %s"
@@ -598,6 +599,9 @@ def model_target(label, since, workspace):
     except (ValueError, model_case.SpecError) as error:
         raise BisectError("--model %s: %s: %s" % (label, spec_path, error)) from None
     torchao = since.startswith(TORCHAO_LABEL % "")
+    if case.kind in ("torchao", "pt2e") and not torchao:
+        raise BisectError("--since %s: a %s artifact needs torchao in every release tried; give the torchao "
+                          "release that wrote it, torchao-<version>" % (since, case.kind))
     low = since[len(TORCHAO_LABEL % ""):] if torchao else since
     if resolve.release_key(low) is None:
         raise BisectError("--since %s is not a release: give torch's (2.8.0) or torchao's (torchao-0.13.0)" % since)
@@ -618,9 +622,10 @@ def bisect_target(target, torchao, low, high, today, linear):
     if len(releases) < 2:
         raise BisectError("fewer than two releases from %s to %s to try here; widen --range" % (low, high))
     pythons = dict(releases)
-    print("bisecting %s on the %s files under engine %s: %d releases from %s to %s"
-          % (target.case.name, target.corpus.name, target.engine or "-", len(releases), releases[0][0],
-             releases[-1][0]), flush=True)
+    files = target.corpus.name if isinstance(target.corpus, ModelFiles) else "the %s corpus" % target.corpus.name
+    print("bisecting %s on %s under engine %s: %d releases from %s to %s"
+          % (target.case.name, files, target.engine or "-", len(releases), releases[0][0], releases[-1][0]),
+          flush=True)
     count = [0]
 
     def announce(release, left):

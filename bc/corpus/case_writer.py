@@ -82,24 +82,26 @@ def tracked_by_git(path):
     return result.returncode == 0
 
 
-def _restore_hint(case_name):
-    return (
-        "Nothing was touched. If no regenerate is running, restore the case from version control "
-        "(`git checkout -- serialized/`), delete the marker and serialized/%s/%s, then run `%s` again."
-        % (STAGING, case_name, manifest.REGENERATE)
-    )
-
-
 class CaseWriter:
-    def __init__(self, golden_dir, case):
+    def __init__(self, golden_dir, case, command=manifest.REGENERATE):
+        """command: what writes the case, as messages name it (a user's target's `.update`)."""
         self.golden_dir = golden_dir
         self.case = case
+        self.command = command
         self.files = manifest.case_files(case)
         self.marker = manifest.pending_path(golden_dir, case.name)
         self.staging_root = os.path.join(golden_dir, STAGING)
         self.staging = os.path.join(self.staging_root, case.name)
         self.new_dir = os.path.join(self.staging, "new")
         self.old_dir = os.path.join(self.staging, "old")
+
+    def _restore_hint(self):
+        folder = os.path.normpath(self.golden_dir)
+        return (
+            "Nothing was touched. If no %s is running, restore the case from version control "
+            "(`git checkout -- %s/`), delete the marker and %s, then run `%s` again."
+            % (self.command, folder, os.path.join(folder, STAGING, self.case.name), self.command)
+        )
 
     def target(self, name):
         return os.path.join(self.golden_dir, name)
@@ -117,9 +119,10 @@ class CaseWriter:
             found = manifest.file_type(path)
             if found not in (None, wanted):
                 raise CaseWriterError(
-                    "%s: %s is a %s, not a %s that regenerate made; refusing to act through it. Remove it "
-                    "(`rm %s`), restore serialized/ from version control, then run `%s` again."
-                    % (self.case.name, path, found, wanted, path, manifest.REGENERATE)
+                    "%s: %s is a %s, not a %s that %s made; refusing to act through it. Remove it "
+                    "(`rm %s`), restore %s/ from version control, then run `%s` again."
+                    % (self.case.name, path, found, wanted, self.command, path, os.path.normpath(self.golden_dir),
+                       self.command)
                 )
         for name in self.files:
             found = manifest.file_type(self.target(name))
@@ -127,7 +130,7 @@ class CaseWriter:
                 raise CaseWriterError(
                     "%s: %s is a %s, not a regular file; refusing to replace it. Remove it (`rm -r %s`) or "
                     "restore it from version control, then run `%s` again."
-                    % (self.case.name, self.target(name), found, self.target(name), manifest.REGENERATE)
+                    % (self.case.name, self.target(name), found, self.target(name), self.command)
                 )
 
     def _write_marker(self, body):
@@ -143,12 +146,12 @@ class CaseWriter:
         except (OSError, ValueError) as error:
             raise CaseWriterError(
                 "%s: cannot read the regenerate marker %s (%s). %s"
-                % (self.case.name, self.marker, error, _restore_hint(self.case.name))
+                % (self.case.name, self.marker, error, self._restore_hint())
             ) from None
         if not isinstance(body, dict) or body.get("state") not in STATES or body.get("case") != self.case.name:
             raise CaseWriterError(
                 "%s: %s is not a regenerate marker of this case (case, state). %s"
-                % (self.case.name, self.marker, _restore_hint(self.case.name))
+                % (self.case.name, self.marker, self._restore_hint())
             )
         listed = {}
         for key in ("files", "originals"):
@@ -156,13 +159,13 @@ class CaseWriter:
             if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
                 raise CaseWriterError(
                     "%s: %s: %r must be a list of file names. %s"
-                    % (self.case.name, self.marker, key, _restore_hint(self.case.name))
+                    % (self.case.name, self.marker, key, self._restore_hint())
                 )
             strangers = sorted(set(value) - set(self.files))
             if strangers:
                 raise CaseWriterError(
                     "%s: %s names files that are not the case's own: %s (the case's files are %s). %s"
-                    % (self.case.name, self.marker, strangers, self.files, _restore_hint(self.case.name))
+                    % (self.case.name, self.marker, strangers, self.files, self._restore_hint())
                 )
             listed[key] = [n for n in self.files if n in value]
         return body["state"], listed["files"], listed["originals"]
@@ -216,7 +219,7 @@ class CaseWriter:
                     elif kind is not None:  # absent: an earlier rollback restored it
                         raise CaseWriterError(
                             "%s: the backup %s is a %s, not a file regenerate wrote. %s"
-                            % (self.case.name, backup, kind, _restore_hint(self.case.name))
+                            % (self.case.name, backup, kind, self._restore_hint())
                         )
                 elif manifest.file_type(self.target(name)) == "file":
                     os.remove(self.target(name))

@@ -38,9 +38,22 @@ _KIND_DEPS = {
     "torchscript": [],
 }
 
-# The files .update may write (bc/kinds.py, OBSERVED_PARTS), globbed so that one not yet written reaches the
-# test, and its message, instead of failing the build.
-_OBSERVED_PARTS = ["expected", "quantize_ops"]
+# What `.update` observes of an artifact of each kind (bc/kinds.py: the kind's parts among OBSERVED_PARTS):
+# <name>.<part>.pt, globbed so that one not yet written reaches the test, and its message, instead of failing
+# the build.
+_OBSERVED = {
+    "package": ["expected"],
+    "pt2e": [
+        "expected",
+        "quantize_ops",
+    ],
+    "state_dict": ["expected"],
+    "torchao": ["expected"],
+    "torchscript": ["expected"],
+}
+
+# What bc/model_case.py names a target's spec: <name> + this.
+_SPEC_SUFFIX = ".model.json"
 
 def quant_bc_model_test(
         name,
@@ -54,6 +67,7 @@ def quant_bc_model_test(
         atol = None,
         rtol = None,
         operators = [],
+        allowed_globals = [],
         package_resource = None,
         differences = [],
         **kwargs):
@@ -73,10 +87,12 @@ def quant_bc_model_test(
       atol: tolerance; None is torch.testing's default for the dtype.
       rtol: tolerance; None is torch.testing's default for the dtype.
       operators: pt2e: the operators the program calls beyond quant-bc's (torch.ops.aten.add.Tensor, ...).
+      allowed_globals: pickle globals the files name beyond quant-bc's allowlists (torch.HalfStorage, ...),
+        each a plain type or torch's own rebuild function: nothing admitted here may run code.
       package_resource: package: [package, resource] the model is pickled as (default PyTorch's ["test", "test.pkl"]).
       differences: what the current torch does differently with the artifact, recorded as quant-bc
         records its own (bc/cases.bzl): engines, loader, observed, reason, verdict, first_failing.
-      **kwargs: the test's other attributes (size, tags, ...).
+      **kwargs: the test's other attributes (size, tags, timeout, flaky, ...; not data, deps, env or args).
     """
     if kind not in _KIND_DEPS:
         fail("%s: kind must be one of %s, not %r" % (name, sorted(_KIND_DEPS), kind))
@@ -87,7 +103,7 @@ def quant_bc_model_test(
     spec = name + ".spec"
     json_file(
         name = spec,
-        out = name + ".model.json",
+        out = name + _SPEC_SUFFIX,
         content = json.encode({
             "artifact": artifact,
             "atol": atol,
@@ -95,6 +111,7 @@ def quant_bc_model_test(
             "engines": engines,
             "expected": expected,
             "factory": factory,
+            "globals": allowed_globals,
             "input": input,
             "kind": kind,
             "label": "//%s:%s" % (package, name),
@@ -107,13 +124,15 @@ def quant_bc_model_test(
         }),
     )
     given = [artifact, input] + ([expected] if expected else [])
+    observed = [part for part in _OBSERVED[kind] if not (part == "expected" and expected)]
     recorded = native.glob(
-        ["%s.%s.pt" % (name, part) for part in _OBSERVED_PARTS] + [
+        ["%s.%s.pt" % (name, part) for part in observed] + [
             "manifest/%s.json" % name,
             # Exists only while, or after an interrupted, .update writes the files: the test must see it.
             "manifest/%s.pending" % name,
         ],
         allow_empty = True,
+        exclude = given,
     )
     native.py_test(
         name = name,
@@ -124,6 +143,8 @@ def quant_bc_model_test(
         env = {"BC_MODEL": "$(rootpath :%s)" % spec},
         # The user's .bazelrc may lack quant-bc's --incompatible_default_to_explicit_init_py.
         legacy_create_init = False,
+        # No network, whatever the workspace's .bazelrc says: a torch.package runs the code it holds.
+        tags = kwargs.pop("tags", []) + ["block-network"],
         deps = [_CHECKING] + _KIND_DEPS[kind] + deps,
         **kwargs
     )

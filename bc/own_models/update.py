@@ -3,12 +3,14 @@
     bazel run //pkg:name.update [-- --force]
 
 Verifies the files the target names (the same checks, and errors, as a test
-of the suite's files), loads the artifact as its test does, and writes into
-the target's package, all or nothing (bc/corpus/case_writer.py): what the
-current torch observes of it (<name>.expected.pt unless the target gives
-`expected`; <name>.quantize_ops.pt for a pt2e program) and manifest/<name>.json
-(every file's sha256 and format, and what recorded them). A target already
-recorded is left alone without --force.
+of the suite's files); where it has something to observe, loads the artifact
+as its test does (never a torch.package: a package target gives `expected`);
+and writes into the target's package, all or nothing
+(bc/corpus/case_writer.py): what the current torch observes of it
+(<name>.expected.pt unless the target gives `expected`; <name>.quantize_ops.pt
+for a pt2e program) and manifest/<name>.json (every file's sha256 and
+format, and what recorded them). A target already recorded is left alone
+without --force.
 """
 
 import argparse
@@ -71,7 +73,7 @@ def _refuse_overwrite(case, golden, force):
 def update(case, directory, force):
     """Writes the case's observed files and manifest into directory; returns the lines to print."""
     golden = golden_io.GoldenSet(case, directory)
-    writer = case_writer.CaseWriter(directory, case)
+    writer = case_writer.CaseWriter(directory, case, "bazel run %s.update" % case.label)
     if writer.read_marker() is not None:
         writer.roll_back()  # an earlier .update was interrupted: the files are put back as they were before it
     _refuse_overwrite(case, golden, force)
@@ -79,20 +81,24 @@ def update(case, directory, force):
         case.given, "These are the files %s names: fix them, or the target's attributes." % case.label
     )
     engine = case.engines[0] if case.engines else None
-    with engines.engine(engine) if engine else contextlib.nullcontext():
-        try:
-            observed, notes = checks.observe(case, golden)
-        except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
-            said = "%s: %s" % (type(error).__name__, checks.first_line(str(error)))
-            if case.observed:
+    if engine and engine not in engines.supported_engines():
+        raise UpdateError("%s runs under %s first, which this torch build does not support (it supports %s): record "
+                          "it where it does, or list a supported engine first" % (case.label, engine,
+                                                                                  engines.supported_engines()))
+    observed, notes = {}, []
+    if case.observed:  # nothing given is loaded otherwise: the test loads it, under the loading policy, sandboxed
+        with engines.engine(engine) if engine else contextlib.nullcontext():
+            try:
+                observed, notes = checks.observe(case, golden)
+            except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
                 raise UpdateError(
-                    "%s: the current torch cannot load %s (%s), so it cannot record %s. Record the target under a "
-                    "lock whose torch loads it (the one that wrote it), then test it under this one; or give the "
-                    "output saved with the artifact as `expected`."
-                    % (case.label, golden.path(model_case.artifact_part(case.kind)), said,
-                       ", ".join(golden.path(part) for part in case.observed))
+                    "%s: the current torch cannot load %s (%s: %s), so it cannot record %s. Record the target under "
+                    "a lock whose torch loads it (the one that wrote it), then test it under this one%s."
+                    % (case.label, golden.path(model_case.artifact_part(case.kind)), type(error).__name__,
+                       checks.first_line(str(error)), ", ".join(golden.path(part) for part in case.observed),
+                       "; or give the output saved with the artifact as `expected`" if case.observed == ("expected",)
+                       else "")
                 ) from None
-            observed, notes = {}, ["it does not load (%s); its test says why" % said]
     with tempfile.TemporaryDirectory() as scratch:
         sources = {}
         for part, value in observed.items():
