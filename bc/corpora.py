@@ -98,6 +98,16 @@ def load(path=RELEASES_PATH):
     return {corpus.name: corpus for corpus in corpora}
 
 
+def torch_builds(path=RELEASES_PATH):
+    """{build: its entry} of bc/releases.bzl's TORCH_BUILDS: the torch builds besides today's lock."""
+    return {entry["build"]: entry for entry in case_table.read_constants(path)["TORCH_BUILDS"]}
+
+
+def build_lock(build):
+    """The lock of a torch build, relative to the workspace."""
+    return os.path.join("third_party", "builds", build, "requirements_lock.txt")
+
+
 def torchao_pairs(path=RELEASES_PATH):
     """{torchao release: the torch it was built against}, bc/releases.bzl's TORCHAO_PAIRS."""
     return dict(case_table.read_constants(path)["TORCHAO_PAIRS"])

@@ -69,6 +69,26 @@ TORCHAO_PAIRS = {
     "0.18.0": "2.13.0",
 }
 
+# The torch builds the suite runs under, besides today's lock (requirements_lock.txt, @pypi): each a lock of its
+# own (third_party/builds/<build>/requirements_lock.txt, `tools/lock --build <build>`) in a repository of its own,
+# chosen with --config=<build> (.bazelrc: --//bc:torch=<build>, and outputs of their own). A build not
+# chosen is never fetched. docs/upgrading.md, "The next torch".
+TORCH_BUILDS = [
+    {
+        "build": "next",
+        "repository": "pypi_next",
+        "requirements": [
+            # PyPI's newest torch: a CUDA 13.2 build with its nvidia-* distributions, run on the CPU.
+            "torch==2.15.0",
+            # torchao's newest, paired by hand (its metadata declares no torch dependency).
+            "torchao==0.18.0",
+            "absl-py",
+            "pytest",
+        ],
+        "note": "what the next torch does to every corpus, before the lock moves to it",
+    },
+]
+
 RELEASES = [
     {
         "release": "1.6.0",

@@ -4,6 +4,7 @@ Bazel 4.2.3, the tested Bazel, cannot load this file (module_extension came
 with bzlmod); only MODULE.bazel loads it.
 """
 
+load("//third_party/builds:repositories.bzl", "torch_build_repositories")
 load("//third_party/host_cpu:host_cpu.bzl", "host_cpu")
 load("//third_party/pypi:exclude.bzl", "PYPI_EXCLUDE")
 load("//third_party/pypi:pypi.bzl", "pypi_repository")
@@ -32,6 +33,7 @@ def _quant_bc_impl(module_ctx):
         lock = _lock(module_ctx),
     )
     release_repositories()
+    torch_build_repositories()
     host_cpu(
         name = "host_cpu",
         interpreter = "@python_3_11//:interpreter.txt",

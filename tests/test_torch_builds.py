@@ -1,0 +1,23 @@
+"""Each torch build of bc/releases.bzl (TORCH_BUILDS) has its lock, which pins what the build requires."""
+
+import pytest
+
+from bc import corpora
+from third_party.pypi import lockfile
+
+BUILDS = corpora.torch_builds()
+
+
+@pytest.mark.parametrize("build", sorted(BUILDS))
+def test_each_builds_lock_pins_its_requirements_for_its_repository(build):
+    with open(corpora.build_lock(build), encoding="utf-8") as f:
+        text = f.read()
+    assert "that @%s installs" % BUILDS[build]["repository"] in text.splitlines()[0]
+    for requirement in BUILDS[build]["requirements"]:
+        if "==" in requirement:
+            name, version = requirement.split("==")
+            assert lockfile.pin(text, name, source=corpora.build_lock(build)).version.split("+")[0] == version
+
+
+def test_a_build_is_not_todays_name():
+    assert corpora.TODAY not in BUILDS and all(entry["repository"] != "pypi" for entry in BUILDS.values())

@@ -1,0 +1,29 @@
+"""The distributions the suite imports, from the torch build --//bc:torch chooses (bc/releases.bzl, TORCH_BUILDS).
+
+Each is an alias whose select() names one repository per build: analysis follows
+the chosen branch only, so a build not chosen is never fetched (`bazel query
+'deps(...)'` and `bazel fetch` follow every branch, and fetch them all).
+"""
+
+load("//bc:releases.bzl", "TORCH_BUILDS")
+
+def torch_build_aliases(name, distributions):
+    """One alias per distribution, and a filegroup <name> of them.
+
+    Args:
+      name: the filegroup.
+      distributions: hub names (torch, torchao, absl_py), as @pypi//<name> spells them.
+    """
+    for distribution in distributions:
+        choices = {"//bc:torch_today": "@pypi//" + distribution}
+        for build in TORCH_BUILDS:
+            choices["//bc:torch_" + build["build"]] = "@%s//%s" % (build["repository"], distribution)
+        native.alias(
+            name = distribution,
+            actual = select(choices),
+            visibility = ["//:__subpackages__"],
+        )
+    native.filegroup(
+        name = name,
+        srcs = [":" + distribution for distribution in distributions],
+    )
