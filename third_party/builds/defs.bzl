@@ -14,10 +14,15 @@ def torch_build_aliases(name, distributions):
       name: the filegroup.
       distributions: hub names (torch, torchao, absl_py), as @pypi//<name> spells them.
     """
+
+    # In another workspace, which uses quant-bc as an external repository, the torch builds are not its: every
+    # branch names @pypi (which that workspace maps to its own lock), so that `bazel query 'deps(...)'` there
+    # meets no repository it lacks.
+    own = native.repository_name() == "@"
     for distribution in distributions:
         choices = {"//bc:torch_today": "@pypi//" + distribution}
         for build in TORCH_BUILDS:
-            choices["//bc:torch_" + build["build"]] = "@%s//%s" % (build["repository"], distribution)
+            choices["//bc:torch_" + build["build"]] = "@%s//%s" % (build["repository"] if own else "pypi", distribution)
         native.alias(
             name = distribution,
             actual = select(choices),
