@@ -50,6 +50,7 @@ class Case:
     operators = ()  # a .pt2's operators beyond bc/pt2_archive.py's OPERATORS
     allowed_globals = ()  # pickle globals beyond bc/golden_io.py's allowlists
     records_at = "bc/cases.bzl"  # where its differences are recorded
+    writer = manifest.REGENERATE  # what writes its files, as messages name it
     resource = (kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE)  # where a torch.package holds the model
 
     @property

@@ -332,8 +332,7 @@ class GoldenSet:
         if manifest.file_type(pending) is not None:
             raise GoldenError(
                 "%s: a `%s` was interrupted while writing this case (%s). "
-                "Run `%s` to complete or roll it back." % (name, self._regenerate().split(" -- ")[0], pending,
-                                                           self._regenerate())
+                "Run `%s` to complete or roll it back." % (name, self.case.writer, pending, self._regenerate())
             )
         self._verify_present(self.case.parts, "Restore with:  %s" % self._regenerate(name))
         self._verify_digests()

@@ -67,10 +67,13 @@ class ModelCase(case_table.Case):
         """The parts .update writes: what today's torch observes of the artifact, where the user gave none."""
         return tuple(part for part in self.parts if part not in self.given)
 
+    @property
+    def writer(self):
+        return "bazel run %s.update" % self.label
+
     def rewrite_command(self, directory, *args):
         """`<target>.update`, with --force where regenerate would be told to overwrite or adopt."""
-        force = {"--force", "--adopt"} & set(args)
-        return "bazel run %s.update%s" % (self.label, " -- --force" if force else "")
+        return self.writer + (" -- --force" if {"--force", "--adopt"} & set(args) else "")
 
 
 def artifact_part(kind):

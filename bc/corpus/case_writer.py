@@ -83,11 +83,9 @@ def tracked_by_git(path):
 
 
 class CaseWriter:
-    def __init__(self, golden_dir, case, command=manifest.REGENERATE):
-        """command: what writes the case, as messages name it (a user's target's `.update`)."""
+    def __init__(self, golden_dir, case):
         self.golden_dir = golden_dir
         self.case = case
-        self.command = command
         self.files = manifest.case_files(case)
         self.marker = manifest.pending_path(golden_dir, case.name)
         self.staging_root = os.path.join(golden_dir, STAGING)
@@ -100,7 +98,7 @@ class CaseWriter:
         return (
             "Nothing was touched. If no %s is running, restore the case from version control "
             "(`git checkout -- %s/`), delete the marker and %s, then run `%s` again."
-            % (self.command, folder, os.path.join(folder, STAGING, self.case.name), self.command)
+            % (self.case.writer, folder, os.path.join(folder, STAGING, self.case.name), self.case.writer)
         )
 
     def target(self, name):
@@ -121,8 +119,8 @@ class CaseWriter:
                 raise CaseWriterError(
                     "%s: %s is a %s, not a %s that %s made; refusing to act through it. Remove it "
                     "(`rm %s`), restore %s/ from version control, then run `%s` again."
-                    % (self.case.name, path, found, wanted, self.command, path, os.path.normpath(self.golden_dir),
-                       self.command)
+                    % (self.case.name, path, found, wanted, self.case.writer, path, os.path.normpath(self.golden_dir),
+                       self.case.writer)
                 )
         for name in self.files:
             found = manifest.file_type(self.target(name))
@@ -130,7 +128,7 @@ class CaseWriter:
                 raise CaseWriterError(
                     "%s: %s is a %s, not a regular file; refusing to replace it. Remove it (`rm -r %s`) or "
                     "restore it from version control, then run `%s` again."
-                    % (self.case.name, self.target(name), found, self.target(name), self.command)
+                    % (self.case.name, self.target(name), found, self.target(name), self.case.writer)
                 )
 
     def _write_marker(self, body):

@@ -73,7 +73,7 @@ def _refuse_overwrite(case, golden, force):
 def update(case, directory, force):
     """Writes the case's observed files and manifest into directory; returns the lines to print."""
     golden = golden_io.GoldenSet(case, directory)
-    writer = case_writer.CaseWriter(directory, case, "bazel run %s.update" % case.label)
+    writer = case_writer.CaseWriter(directory, case)
     if writer.read_marker() is not None:
         writer.roll_back()  # an earlier .update was interrupted: the files are put back as they were before it
     _refuse_overwrite(case, golden, force)
