@@ -31,6 +31,24 @@ class BazelError(RuntimeError):
     pass
 
 
+def run_bazel(cwd, output_base, *args, env=None):
+    """(exit status, combined output) of bazel in the workspace at cwd, with a server of its own."""
+    result = subprocess.run(
+        ["bazel", "--output_base=" + output_base, "--max_idle_secs=300", *args],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ, **(env or {})),
+    )
+    return result.returncode, result.stdout
+
+
+def end_bazel(cwd, output_base, *trees):
+    """Shuts down the server of output_base and removes it, with trees (Bazel leaves its outputs read-only)."""
+    subprocess.run(["bazel", "--output_base=" + output_base, "shutdown"], cwd=cwd,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for tree in (output_base,) + trees:
+        subprocess.run(["chmod", "-R", "u+w", tree], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tree, ignore_errors=True)
+
+
 class Checkout:
     """A copy of the working tree (tracked and new files) at a path of its own."""
 
@@ -51,14 +69,10 @@ class Checkout:
 
     def bazel(self, *args, check=True, env=None):
         """Runs bazel in this checkout; returns its combined output."""
-        command = ["bazel", "--output_base=" + self.output_base, "--max_idle_secs=300", *args]
-        result = subprocess.run(
-            command, cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=dict(os.environ, **(env or {})),
-        )
-        if check and result.returncode != 0:
-            raise BazelError("`%s` failed (exit %d):\n%s" % (" ".join(args), result.returncode, result.stdout[-6000:]))
-        return result.stdout
+        code, output = run_bazel(self.path, self.output_base, *args, env=env)
+        if check and code != 0:
+            raise BazelError("`%s` failed (exit %d):\n%s" % (" ".join(args), code, output[-6000:]))
+        return output
 
     def test(self, *args, check=True):
         """bazel test; returns {label: status} where status is cached, executed or skipped."""
@@ -98,14 +112,7 @@ class Checkout:
         manifest.write(manifest_path, manifest.for_files(golden_dir, case, "replaced by " + sys.argv[0], producer))
 
     def close(self):
-        subprocess.run(
-            ["bazel", "--output_base=" + self.output_base, "shutdown"],
-            cwd=self.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        for tree in (self.output_base, self.path):
-            # Bazel leaves its outputs read-only.
-            subprocess.run(["chmod", "-R", "u+w", tree], stderr=subprocess.DEVNULL)
-            shutil.rmtree(tree, ignore_errors=True)
+        end_bazel(self.path, self.output_base, self.path)
 
 
 def test_results(output):
