@@ -16,14 +16,19 @@ files are in its package; a method per engine of the spec (test_x86, ...;
 test_model for an engine-independent one).
 """
 
+import json
 import os
+import platform
 import sys
+from importlib import metadata
 
 from bc import warning_filters
 
 warning_filters.silence()
 
 from absl.testing import absltest  # noqa: E402
+
+import torch  # noqa: E402
 
 from bc import case_table, checks, corpora, engines, golden_io, harness, model_case  # noqa: E402
 
@@ -71,6 +76,48 @@ def _methods():
     ]
 
 
+class Results:
+    """What this test found, per corpus and engine, with each loader's outcome: results.json among the test's
+    undeclared outputs, which `bazel run //bc:report` reads (bc/report/results.py). Rewritten after every
+    method, so that a test killed midway leaves what it found until then."""
+
+    def __init__(self):
+        self.found = {
+            "case": CASE.name,
+            "torch": metadata.version("torch"),
+            "torch_git": torch.version.git_version,
+            "torchao": _version("torchao"),
+            "python": platform.python_version(),
+            "host": engines.host_description(),
+            "methods": [],
+        }
+
+    def add(self, corpus, engine, result, message, outcomes=()):
+        self.found["methods"].append(
+            {
+                "corpus": CASE.label if corpus is None else corpus,
+                "engine": engine or case_table.ENGINE_INDEPENDENT,
+                "result": result,
+                "message": message,
+                "outcomes": list(outcomes),
+            }
+        )
+        directory = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR")
+        if directory:
+            with open(os.path.join(directory, "results.json"), "w", encoding="utf-8") as f:
+                json.dump(self.found, f, indent=1, sort_keys=True)
+
+
+def _version(distribution):
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+RESULTS = Results()
+
+
 class CaseTest(absltest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -92,13 +139,20 @@ class CaseTest(absltest.TestCase):
                 engines.supported_engines(),
             )
             print("SKIP %s, engine %s: %s" % (CASE.heading(run.corpus), engine, reason), file=sys.stderr)
+            RESULTS.add(corpus, engine, "skip", reason)
             self.skipTest(reason)
+        outcomes = []
         try:
-            problems = run.check(engine, harness.RECORDED)
+            problems = run.check(engine, harness.RECORDED, outcomes=outcomes)
         except golden_io.GoldenError as refused:
-            self.fail(checks.refusal(CASE, run.corpus, engine, refused))
+            message = checks.refusal(CASE, run.corpus, engine, refused)
+            RESULTS.add(corpus, engine, "fail", message)
+            self.fail(message)
+        message = checks.failure(CASE, run.corpus, engine, problems) if problems else ""
+        recorded = any(outcome["result"] == "recorded" for outcome in outcomes)
+        RESULTS.add(corpus, engine, "fail" if problems else "recorded" if recorded else "pass", message, outcomes)
         if problems:
-            self.fail(checks.failure(CASE, run.corpus, engine, problems))
+            self.fail(message)
 
 
 def _test_method(corpus, engine):

@@ -25,7 +25,7 @@ import torch
 from bc import case_table, compare, engines, modules, pickles
 
 
-def _run_steps(case, golden, engine, steps, recorded):
+def _run_steps(case, golden, engine, steps, recorded, outcomes):
     """steps: (loader, golden part it reads, function returning differences).
 
     A step that raises (a loader that cannot read an old file is exactly what
@@ -39,11 +39,25 @@ def _run_steps(case, golden, engine, steps, recorded):
             found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
         where = compare.Where(case.name, engine, loader, golden.path(part))
         record = recorded(loader)
-        if record is not None:
-            found = _against_record(found, record, case.records_at)
-        if found:
-            problems.append("%s:\n    %s" % (where, "\n    ".join(found)))
+        unexpected = found if record is None else _against_record(found, record, case.records_at)
+        if unexpected:
+            problems.append("%s:\n    %s" % (where, "\n    ".join(unexpected)))
+        if outcomes is not None:
+            outcomes.append(_outcome(loader, golden.path(part), found, record, unexpected))
     return problems
+
+
+def _outcome(loader, path, found, record, unexpected):
+    """What one loader's step did, as the report (bc/report/) shows it: result pass, recorded (the
+    observation is the record's) or fail, the observation, the record that applied, the problem lines."""
+    return {
+        "loader": loader,
+        "file": path,
+        "result": "fail" if unexpected else "recorded" if record is not None else "pass",
+        "observed": observation(found),
+        "record": None if record is None else dict(record),
+        "problems": unexpected,
+    }
 
 
 def observation(found):
@@ -99,19 +113,20 @@ def output(case, golden, model):
     )
 
 
-def check(case, golden, engine, recorded, loader=None):
+def check(case, golden, engine, recorded, loader=None, outcomes=None):
     """Problems found in one case's files of a corpus under one engine (already selected); [] if none.
 
     recorded(loader): the difference recorded for that loader, which the
     observation must then equal, or None (bc/harness.py decides which apply).
     loader: run that loader's step only (bisection asks when one record's loader started failing).
+    outcomes: a list that gets each step's outcome (_outcome), for the report.
     """
     steps = globals()[case.spec.check](case, golden)
     if loader is not None:
         steps = [step for step in steps if step[0] == loader]
         if not steps:
             raise ValueError("%s has no loader %r" % (case.name, loader))
-    return _run_steps(case, golden, engine, steps, recorded)
+    return _run_steps(case, golden, engine, steps, recorded, outcomes)
 
 
 # What each kind checks: (case, golden) -> [(loader, golden part it reads, function returning differences)].

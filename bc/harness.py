@@ -42,10 +42,11 @@ class CaseInCorpus:
             raise self._refusal
         return self._golden
 
-    def check(self, engine, differences, loader=None):
+    def check(self, engine, differences, loader=None, outcomes=None):
         """Problems of the files under engine (None: engine-independent), [] if none.
 
         loader: that loader's checks only (bisection's --loader).
+        outcomes: a list that gets each loader's outcome (checks._outcome), for the report.
         Raises golden_io.GoldenError, the same one each time, if the files
         were refused before any check could run.
         """
@@ -60,4 +61,4 @@ class CaseInCorpus:
             return self.case.recorded_difference(self.corpus, engine_name, loader, torch_api.cpu_capability())
 
         with engines.engine(engine) if engine else contextlib.nullcontext():
-            return checks.check(self.case, golden, engine_name, recorded, loader)
+            return checks.check(self.case, golden, engine_name, recorded, loader, outcomes)

@@ -1,0 +1,152 @@
+"""The report (bc/report/) from test logs laid out as Bazel writes them: which builds it finds, what each
+cell says, what the summary counts and lists as changed, and that a hostile message stays text."""
+
+import json
+import os
+import zipfile
+
+import pytest
+
+from bc import case_table, corpora
+from bc.report import page, report, results
+
+RECORD = {
+    "corpora": ["1.6.0"],
+    "engines": [],
+    "loader": "eager",
+    "observed": "saved keys dropped by the round trip: max_vals, min_vals",
+    "reason": "PR 62345 renamed the buffers",
+    "verdict": "break",
+    "first_failing": "1.10.0",
+}
+FILE = "serialized/1.6.0/TestSerialization.test_per_channel_observer.state_dict.pt"
+
+
+def outcome(result, observed="", record=None, problems=()):
+    return {"loader": "eager", "file": FILE, "result": result, "observed": observed, "record": record, "problems": list(problems)}
+
+
+def method(corpus, engine, result, message="", outcomes=()):
+    return {"corpus": corpus, "engine": engine, "result": result, "message": message, "outcomes": list(outcomes)}
+
+
+def write_case(testlogs, case, methods, torch="2.13.0+cpu", zipped=True):
+    outputs = os.path.join(testlogs, "bc", case, "test.outputs")
+    os.makedirs(outputs, exist_ok=True)
+    found = json.dumps({"case": case, "torch": torch, "torch_git": "abc", "python": "3.11.7", "methods": methods})
+    if zipped:
+        with zipfile.ZipFile(os.path.join(outputs, "outputs.zip"), "w") as archive:
+            archive.writestr(results.RESULTS, found)
+    else:
+        with open(os.path.join(outputs, results.RESULTS), "w") as f:
+            f.write(found)
+
+
+INDEPENDENT = case_table.ENGINE_INDEPENDENT
+MOVED = [
+    "the difference recorded in bc/cases.bzl (PR 62345) moved:",
+    "recorded: saved keys dropped by the round trip: max_vals, min_vals",
+    "observed: saved keys dropped by the round trip: max_vals",
+]
+
+
+@pytest.fixture
+def output_path(tmp_path):
+    """bazel-out with today's and the next build's results, and directories that are not a build's."""
+    out = tmp_path / "bazel-out"
+    today, following = str(out / "k8-fastbuild" / "testlogs"), str(out / "k8-fastbuild-next" / "testlogs")
+    write_case(today, "test_per_channel_observer", [
+        method("1.6.0", INDEPENDENT, "recorded", outcomes=[outcome("recorded", RECORD["observed"], RECORD)]),
+        method("today", INDEPENDENT, "pass", outcomes=[outcome("pass")]),
+    ])
+    write_case(following, "test_per_channel_observer", [
+        method("1.6.0", INDEPENDENT, "fail", "test_per_channel_observer, corpus 1.6.0: 1 problem\ncase x, engine y, loader eager, file f:\n    "
+               + MOVED[0], [outcome("fail", "saved keys dropped by the round trip: max_vals", RECORD, MOVED)]),
+        method("today", INDEPENDENT, "pass", outcomes=[outcome("pass")]),
+    ], torch="2.15.0", zipped=False)
+    write_case(today, "test_linear", [method("today", "fbgemm", "pass"), method("today", "qnnpack", "skip", "engine qnnpack is not supported")])
+    (out / "k8-opt-exec-2B5CBBC6" / "testlogs").mkdir(parents=True)  # a tool's configuration, not a build
+    (out / "k8-fastbuild-wheel").mkdir()  # a build that never ran a test
+    return str(out)
+
+
+def test_finds_each_build_today_first(output_path):
+    found = results.testlogs_by_build(output_path)
+    assert list(found) == ["today", "next"]
+    assert found["next"] == os.path.join(output_path, "k8-fastbuild-next", "testlogs")
+
+
+def load(output_path):
+    builds = [results.read_build(name, testlogs) for name, testlogs in results.testlogs_by_build(output_path).items()]
+    table = case_table.load_table()
+    return (builds, table) + results.grid(builds, table, corpora.load())
+
+
+def test_cells_counts_and_changes(output_path):
+    builds, table, rows, engines, cells = load(output_path)
+    assert [b.title for b in builds] == ["today: torch 2.13.0+cpu", "next: torch 2.15.0"]
+    observer_1_6_0 = results.Row("test_per_channel_observer", "1.6.0")
+    assert cells[(observer_1_6_0, INDEPENDENT, "today")]["result"] == "recorded"
+    assert cells[(observer_1_6_0, INDEPENDENT, "next")]["result"] == "fail"
+    assert (results.Row("test_linear", "today"), "onednn", "today") not in cells  # not run: no result
+    assert rows.index(results.Row("test_linear", "today")) < rows.index(observer_1_6_0)  # the table's order
+    counts, changes = page.summarize(builds, rows, engines, cells, table)
+    assert (counts["today"]["pass"], counts["today"]["recorded"], counts["today"]["skip"]) == (2, 1, 1)
+    assert (counts["next"]["pass"], counts["next"]["fail"]) == (1, 1)
+    # Every cell the table expects is counted once per build: the rest are "none".
+    assert sum(counts["today"].values()) == sum(counts["next"].values())
+    changed = {(row, engine) for row, engine, _ in changes}
+    assert (observer_1_6_0, INDEPENDENT) in changed
+    assert (results.Row("test_per_channel_observer", "today"), INDEPENDENT) not in changed
+    detail = page.cell_detail(observer_1_6_0, INDEPENDENT, builds[1], cells[(observer_1_6_0, INDEPENDENT, "next")], table)
+    assert "the record made under today's torch does not hold under next: torch 2.15.0 (loader eager)" in detail["result_text"]
+    lstm = page.cell_detail(results.Row("test_lstm", "today"), "x86", builds[1], None, table)
+    assert lstm["result"] == "none" and "bazel test //bc:test_lstm --config=next --//bc:avx512_vnni=false" in lstm["result_text"]
+
+
+def test_page_keeps_hostile_text_as_text(output_path):
+    write_case(os.path.join(output_path, "k8-fastbuild", "testlogs"), "test_linear", [
+        method("today", "fbgemm", "fail", "</script><script>alert(1)</script> & <b>bold</b>"),
+    ])
+    builds, table, rows, engines, cells = load(output_path)
+    text = page.render(builds, rows, engines, cells, table)
+    assert text.count("<script") == 2  # the data block and the page's own script
+    assert "<b>bold</b>" not in text
+    data = text.split('<script type="application/json" id="data">', 1)[1].split("</script>", 1)[0]
+    shown = [d["message"] for d in json.loads(data).values() if d["message"].startswith("</script>")]
+    assert shown == ["</script><script>alert(1)</script> & <b>bold</b>"]
+
+
+def test_unreadable_results_and_a_test_that_died(tmp_path):
+    testlogs = tmp_path / "k8-fastbuild" / "testlogs"
+    broken = testlogs / "bc" / "test_linear" / "test.outputs"
+    broken.mkdir(parents=True)
+    (broken / "outputs.zip").write_bytes(b"not a zip")
+    died = testlogs / "bc" / "test_conv2d"
+    died.mkdir(parents=True)
+    (died / "test.xml").write_text('<testsuites><testsuite><testcase name="setUpClass">'
+                                   '<error message="RuntimeError: nothing to check"/></testcase></testsuite></testsuites>')
+    passed = testlogs / "bc" / "test_conv3d"
+    passed.mkdir(parents=True)
+    (passed / "test.xml").write_text('<testsuites><testsuite><testcase name="test_today_x86"/></testsuite></testsuites>')
+    build = results.read_build("today", str(testlogs))
+    assert "unreadable results" in build.cases["test_linear"]["methods"][0]["message"]
+    assert str(broken) in build.cases["test_linear"]["methods"][0]["message"]
+    assert "RuntimeError: nothing to check" in build.cases["test_conv2d"]["methods"][0]["message"]
+    assert "test_conv3d" not in build.cases  # a pass without results.json: nothing to show, not a pass
+    table = case_table.load_table()
+    rows, engines, cells = results.grid([build], table, corpora.load())
+    conv2d_cells = [key for key in cells if key[0].case == "test_conv2d"]
+    assert conv2d_cells and all(cells[key]["result"] == "fail" for key in conv2d_cells)
+
+
+def test_report_writes_the_page(output_path, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "report.html"
+    report.main(["--out", str(out), "--testlogs", "today=" + os.path.join(output_path, "k8-fastbuild", "testlogs")])
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert "one build only" in capsys.readouterr().out
+    empty = tmp_path / "workspace"
+    empty.mkdir()
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(empty))
+    with pytest.raises(SystemExit, match="no test results under .*workspace/bazel-out: run `bazel test //bc/...`"):
+        report.main(["--out", str(out)])
