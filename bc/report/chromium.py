@@ -71,7 +71,10 @@ class Browser:
     binary: chromium's executable (Debian: /usr/lib/chromium/chromium, not the /usr/bin wrapper script).
     recorded_version: the `chromium --version` output that @chromium recorded; if given, a browser
       of another version raises ChromiumError saying how to record it again.
-    timeout: seconds that any one reply, event or page load may take.
+    timeout: seconds that any one reply, event or page load may take; an attribute, which may change.
+
+    version is what the running browser calls itself (Chrome/156.0.8078.114); pid is its process
+    id, which is also its process group's.
     """
 
     def __init__(self, binary, width=800, height=600, recorded_version=None, timeout=30.0):
