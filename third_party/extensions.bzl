@@ -5,6 +5,7 @@ with bzlmod); only MODULE.bazel loads it.
 """
 
 load("//third_party/builds:repositories.bzl", "torch_build_repositories")
+load("//third_party/chromium:chromium.bzl", "host_chromium")
 load("//third_party/host_cpu:host_cpu.bzl", "host_cpu")
 load("//third_party/pypi:exclude.bzl", "PYPI_EXCLUDE")
 load("//third_party/pypi:pypi.bzl", "pypi_repository")
@@ -38,6 +39,7 @@ def _quant_bc_impl(module_ctx):
         name = "host_cpu",
         interpreter = "@python_3_11//:interpreter.txt",
     )
+    host_chromium(name = "chromium")
 
 quant_bc = module_extension(
     implementation = _quant_bc_impl,
