@@ -89,6 +89,7 @@ class Results:
             "torchao": _version("torchao"),
             "python": platform.python_version(),
             "host": engines.host_description(),
+            "wheel": _torch_wheel(),
             "methods": [],
         }
 
@@ -106,6 +107,17 @@ class Results:
         if directory:
             with open(os.path.join(directory, "results.json"), "w", encoding="utf-8") as f:
                 json.dump(self.found, f, indent=1, sort_keys=True)
+
+
+def _torch_wheel():
+    """What the wheel build installed (third_party/builds/wheel.bzl writes torch_wheel.json beside its
+    site-packages): the wheel's file name, version, sha256 and the lock whose pins it took; else None."""
+    for entry in sys.path:
+        record = os.path.join(os.path.dirname(entry), "torch_wheel.json")
+        if os.path.basename(entry) == "site-packages" and os.path.isfile(record):
+            with open(record, encoding="utf-8") as f:
+                return json.load(f)
+    return None
 
 
 def _version(distribution):

@@ -103,6 +103,12 @@ def torch_builds(path=RELEASES_PATH):
     return {entry["build"]: entry for entry in case_table.read_constants(path)["TORCH_BUILDS"]}
 
 
+def locked_builds(path=RELEASES_PATH):
+    """The torch builds with a lock of their own (build_lock): all but a wheel build, which takes a lock's pins
+    at fetch (third_party/builds/wheel.py)."""
+    return {build: entry for build, entry in torch_builds(path).items() if not entry.get("wheel")}
+
+
 def build_lock(build):
     """The lock of a torch build, relative to the workspace."""
     return os.path.join("third_party", "builds", build, "requirements_lock.txt")

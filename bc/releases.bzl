@@ -70,9 +70,10 @@ TORCHAO_PAIRS = {
 }
 
 # The torch builds the suite runs under, besides today's lock (requirements_lock.txt, @pypi): each a lock of its
-# own (third_party/builds/<build>/requirements_lock.txt, `tools/lock --build <build>`) in a repository of its own,
-# chosen with --config=<build> (.bazelrc: --//bc:torch=<build>, and outputs of their own). A build not
-# chosen is never fetched. docs/upgrading.md, "The next torch".
+# own (third_party/builds/<build>/requirements_lock.txt, `tools/lock --build <build>`), or a wheel given by path
+# ("wheel": True), in a repository of its own, chosen with --config=<build> (.bazelrc: --//bc:torch=<build>,
+# and outputs of their own). A build not chosen is never fetched. docs/upgrading.md, "The next torch" and
+# "A wheel of your own".
 TORCH_BUILDS = [
     {
         "build": "next",
@@ -86,6 +87,14 @@ TORCH_BUILDS = [
             "pytest",
         ],
         "note": "what the next torch does to every corpus, before the lock moves to it",
+    },
+    {
+        "build": "wheel",
+        "repository": "pypi_wheel",
+        # No lock of its own: the torch wheel $QUANT_BC_TORCH_WHEEL names, with the pins of the first lock (today's,
+        # then each build's above) that meets its requirements (third_party/builds/wheel.bzl).
+        "wheel": True,
+        "note": "a torch wheel of your own or a nightly, given by path, before it is released",
     },
 ]
 

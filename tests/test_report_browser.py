@@ -21,6 +21,12 @@ RECORD = {
     "verdict": "break",
     "first_failing": "1.10.0",
 }
+WHEEL = {  # what @pypi_wheel's torch_wheel.json says (third_party/builds/wheel.py)
+    "file": "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl",
+    "version": "2.13.0+cpu",
+    "sha256": "6746dbcbeb526eb61330b76b41ff1b4eb848951103a892eeb080dfa2b264667b",
+    "lock": "//:requirements_lock.txt",
+}
 NUMBERS = "2 of 4 elements beyond tolerance (atol 1e-05, rtol 1.3e-06); largest difference 0.125 at [0, 3]"
 COLOURS = {
     "pass": "rgb(191, 229, 200)",
@@ -79,7 +85,7 @@ def report(tmp_path_factory):
     builds = [
         results.Build("today", "", today, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c")),
         results.Build("next", "", following, dict(versions, torch="2.15.0", torch_git="d0f2af8b66")),
-        results.Build("wheel", "", wheel, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c")),
+        results.Build("wheel", "", wheel, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c", wheel=WHEEL)),
     ]
     rows, engines, cells = results.grid(builds, table, corpora.load())
     path = tmp_path_factory.mktemp("report") / "report.html"
@@ -127,6 +133,8 @@ def test_summary_counts_each_build(report):
     assert counts["today"]["fail"] == counts["wheel"]["fail"] == 0
     assert counts["today"]["pass"] == counts["next"]["pass"] + 2  # test_linear today: fbgemm failed, qnnpack skipped
     assert counts["today"]["none"] > 0  # test_lstm's cells
+    wheel = report.evaluate("document.querySelector('table.summary tr[data-build=wheel]').innerText")
+    assert "2.13.0+cpu (git cf30153c4c) from %s, sha256 6746dbcbeb52" % WHEEL["file"] in wheel
 
 
 def test_changes_list_what_the_next_build_does_otherwise(report):

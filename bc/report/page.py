@@ -233,7 +233,9 @@ def _summary(builds, counts):
 def _torch_text(versions):
     torch = versions.get("torch") or "-"
     git = versions.get("torch_git")
-    return "%s (git %s)" % (torch, git[:10]) if git and git != "Unknown" else torch
+    text = "%s (git %s)" % (torch, git[:10]) if git and git != "Unknown" else torch
+    wheel = versions.get("wheel")
+    return "%s from %s, sha256 %s" % (text, wheel["file"], wheel["sha256"][:12]) if wheel else text
 
 
 def _changes(builds, changes, ids):

@@ -34,7 +34,7 @@ class Build:
     name: str  # today, next, wheel, ...
     testlogs: str
     cases: dict  # case -> its results.json, or a stand-in built from test.xml
-    versions: dict  # torch, torch_git, torchao, python, host: from the first case that says
+    versions: dict  # torch, torch_git, torchao, python, host, wheel: from the first case that says
 
     @property
     def title(self):
@@ -62,7 +62,7 @@ def read_build(name, testlogs):
         if found is None:
             continue
         cases[case] = found
-        for key in ("torch", "torch_git", "torchao", "python", "host"):
+        for key in ("torch", "torch_git", "torchao", "python", "host", "wheel"):
             if found.get(key) and key not in versions:
                 versions[key] = found[key]
     return Build(name=name, testlogs=testlogs, cases=cases, versions=versions)
