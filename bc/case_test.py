@@ -89,6 +89,9 @@ class Results:
             "torchao": _version("torchao"),
             "python": platform.python_version(),
             "host": engines.host_description(),
+            # Which torch build's hub torch came from (@pypi, @pypi_next, ...): the report's column, whatever
+            # directory --platform_suffix gave the results.
+            "repository": _repository_of(torch.__file__),
             "wheel": _torch_wheel(),
             "methods": [],
         }
@@ -107,6 +110,13 @@ class Results:
         if directory:
             with open(os.path.join(directory, "results.json"), "w", encoding="utf-8") as f:
                 json.dump(self.found, f, indent=1, sort_keys=True)
+
+
+def _repository_of(path):
+    """The repository a runfiles path is in: the folder holding its site-packages (imports keep the
+    runfiles path, links unresolved)."""
+    parts = path.split(os.sep)
+    return parts[parts.index("site-packages") - 1] if "site-packages" in parts else None
 
 
 def _torch_wheel():

@@ -30,10 +30,12 @@ def method(corpus, engine, result, message="", outcomes=()):
     return {"corpus": corpus, "engine": engine, "result": result, "message": message, "outcomes": list(outcomes)}
 
 
-def write_case(testlogs, case, methods, torch="2.13.0+cpu", zipped=True):
+def write_case(testlogs, case, methods, torch="2.13.0+cpu", zipped=True, repository="pypi"):
     outputs = os.path.join(testlogs, "bc", case, "test.outputs")
     os.makedirs(outputs, exist_ok=True)
-    found = json.dumps({"case": case, "torch": torch, "torch_git": "abc", "python": "3.11.7", "methods": methods})
+    found = json.dumps(
+        {"case": case, "torch": torch, "torch_git": "abc", "python": "3.11.7", "repository": repository, "methods": methods}
+    )
     if zipped:
         with zipfile.ZipFile(os.path.join(outputs, "outputs.zip"), "w") as archive:
             archive.writestr(results.RESULTS, found)
@@ -63,23 +65,44 @@ def output_path(tmp_path):
         method("1.6.0", INDEPENDENT, "fail", "test_per_channel_observer, corpus 1.6.0: 1 problem\ncase x, engine y, loader eager, file f:\n    "
                + MOVED[0], [outcome("fail", "saved keys dropped by the round trip: max_vals", RECORD, MOVED)]),
         method("today", INDEPENDENT, "pass", outcomes=[outcome("pass")]),
-    ], torch="2.15.0", zipped=False)
+    ], torch="2.15.0", zipped=False, repository="pypi_next")
     write_case(today, "test_linear", [method("today", "fbgemm", "pass"), method("today", "qnnpack", "skip", "engine qnnpack is not supported")])
     (out / "k8-opt-exec-2B5CBBC6" / "testlogs").mkdir(parents=True)  # a tool's configuration, not a build
     (out / "k8-fastbuild-wheel").mkdir()  # a build that never ran a test
     return str(out)
 
 
-def test_finds_each_build_today_first(output_path):
+def test_finds_each_builds_directory(output_path):
     found = results.testlogs_by_build(output_path)
-    assert list(found) == ["today", "next"]
-    assert found["next"] == os.path.join(output_path, "k8-fastbuild-next", "testlogs")
+    assert found == {
+        "today": os.path.join(output_path, "k8-fastbuild", "testlogs"),
+        "next": os.path.join(output_path, "k8-fastbuild-next", "testlogs"),
+    }
 
 
 def load(output_path):
-    builds = [results.read_build(name, testlogs) for name, testlogs in results.testlogs_by_build(output_path).items()]
+    builds, notes = results.read_builds(results.testlogs_by_build(output_path))
+    assert notes == []
     table = case_table.load_table()
     return (builds, table) + results.grid(builds, table, corpora.load())
+
+
+def test_results_go_to_the_build_they_ran_under(output_path):
+    """--//bc:torch=next without --config=next: next's results in today's directory are next's, and said to be."""
+    today = os.path.join(output_path, "k8-fastbuild", "testlogs")
+    write_case(today, "test_conv2d", [method("today", "x86", "pass")], torch="2.15.0", repository="pypi_next")
+    builds, notes = results.read_builds(results.testlogs_by_build(output_path))
+    assert [b.name for b in builds] == ["today", "next"]
+    assert "test_conv2d" in builds[1].cases and "test_conv2d" not in builds[0].cases
+    assert notes == [
+        "1 of next's results are in %s, another build's directory (test_conv2d, ...): give each build its "
+        "--config (.bazelrc), which keeps its results apart" % today
+    ]
+    # A build's own directory wins over another's.
+    write_case(today, "test_per_channel_observer", [method("today", INDEPENDENT, "fail", "stale")], repository="pypi_next")
+    builds, _ = results.read_builds(results.testlogs_by_build(output_path))
+    assert builds[1].cases["test_per_channel_observer"]["methods"][0]["result"] == "fail"  # from k8-fastbuild-next
+    assert builds[1].cases["test_per_channel_observer"]["methods"][0]["message"] != "stale"
 
 
 def test_cells_counts_and_changes(output_path):
@@ -129,7 +152,7 @@ def test_unreadable_results_and_a_test_that_died(tmp_path):
     passed = testlogs / "bc" / "test_conv3d"
     passed.mkdir(parents=True)
     (passed / "test.xml").write_text('<testsuites><testsuite><testcase name="test_today_x86"/></testsuite></testsuites>')
-    build = results.read_build("today", str(testlogs))
+    [build], _ = results.read_builds({"today": str(testlogs)})
     assert "unreadable results" in build.cases["test_linear"]["methods"][0]["message"]
     assert str(broken) in build.cases["test_linear"]["methods"][0]["message"]
     assert "RuntimeError: nothing to check" in build.cases["test_conv2d"]["methods"][0]["message"]
@@ -150,3 +173,7 @@ def test_report_writes_the_page(output_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(empty))
     with pytest.raises(SystemExit, match="no test results under .*workspace/bazel-out: run `bazel test //bc/...`"):
         report.main(["--out", str(out)])
+    for wrong in ["next", "next=" + str(empty)]:
+        with pytest.raises(SystemExit):
+            report.main(["--out", str(out), "--testlogs", wrong])
+    assert "no bc/ in it" in capsys.readouterr().err

@@ -83,9 +83,9 @@ def report(tmp_path_factory):
     wheel = copy.deepcopy(today)
     versions = {"python": "3.11.7", "host": "ATen CPU capability AVX512, avx512_vnni True"}
     builds = [
-        results.Build("today", "", today, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c")),
-        results.Build("next", "", following, dict(versions, torch="2.15.0", torch_git="d0f2af8b66")),
-        results.Build("wheel", "", wheel, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c", wheel=WHEEL)),
+        results.Build("today", today, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c")),
+        results.Build("next", following, dict(versions, torch="2.15.0", torch_git="d0f2af8b66")),
+        results.Build("wheel", wheel, dict(versions, torch="2.13.0+cpu", torch_git="cf30153c4c", wheel=WHEEL)),
     ]
     rows, engines, cells = results.grid(builds, table, corpora.load())
     path = tmp_path_factory.mktemp("report") / "report.html"

@@ -53,6 +53,7 @@ th { background: #f1f1f1; font-weight: 600; }
 #detail pre { white-space: pre-wrap; background: #f6f6f6; padding: 6px; margin: 4px 0; }
 #detail .close { float: right; cursor: pointer; border: 0; background: none; font-size: 16px; }
 ul.changes li { margin: 2px 0; }
+p.note { color: #8a4b00; }
 ul.changes a { cursor: pointer; color: #1f5fbf; }
 """
 
@@ -188,8 +189,8 @@ def summarize(builds, rows, engines, cells, table):
     return counts, changes
 
 
-def render(builds, rows, engines, cells, table, title="quant-bc compatibility report"):
-    """The page's HTML text."""
+def render(builds, rows, engines, cells, table, notes=(), title="quant-bc compatibility report"):
+    """The page's HTML text; notes: lines about where results were found (results.read_builds)."""
     counts, changes = summarize(builds, rows, engines, cells, table)
     data = {}
     out = [
@@ -198,7 +199,7 @@ def render(builds, rows, engines, cells, table, title="quant-bc compatibility re
         % (html.escape(title), _STYLE),
         "<h1>%s</h1>" % html.escape(title),
         _summary(builds, counts),
-    ]
+    ] + ['<p class="note">%s</p>' % html.escape(note) for note in notes]
     ids = {key: "c%d" % index for index, key in enumerate(itertools.product(rows, engines, [b.name for b in builds]))}
     out.append(_changes(builds, changes, ids))
     out.append(_legend())

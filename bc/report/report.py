@@ -30,16 +30,25 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     output_path = os.path.join(workspace, "bazel-out")
-    found = dict(entry.split("=", 1) for entry in args.testlogs) if args.testlogs else results.testlogs_by_build(output_path)
+    found = results.testlogs_by_build(output_path)
+    if args.testlogs:
+        found = dict(entry.split("=", 1) for entry in args.testlogs if "=" in entry)
+        for build, directory in found.items():
+            if not os.path.isdir(os.path.join(directory, "bc")):
+                parser.error("--testlogs %s=%s: no bc/ in it; give a testlogs directory (bazel-out/k8-fastbuild[-BUILD]/testlogs)" % (build, directory))
+        if len(found) != len(args.testlogs):
+            parser.error("--testlogs takes BUILD=DIR, e.g. next=bazel-out/k8-fastbuild-next/testlogs")
     if not found:
         sys.exit(
             "no test results under %s: run `bazel test //bc/...` (and --config=next, ...) first, then the report."
             % output_path
         )
-    builds = [results.read_build(name, testlogs) for name, testlogs in found.items()]
+    builds, notes = results.read_builds(found)
+    if not builds:
+        sys.exit("no case test left results.json under %s: run `bazel test //bc/...` first." % ", ".join(found.values()))
     table = case_table.load_table()
     rows, engines, cells = results.grid(builds, table, corpora.load())
-    text = page.render(builds, rows, engines, cells, table)
+    text = page.render(builds, rows, engines, cells, table, notes)
     partial = args.out + ".partial"
     with open(partial, "w", encoding="utf-8") as f:
         f.write(text)
@@ -48,6 +57,8 @@ def main(argv=None):
     for build in builds:
         print("%-28s %s" % (build.title, ", ".join("%d %s" % (n, page.WORDS[s]) for s, n in counts[build.name].items())))
     print("%d cells differ between builds" % len(changes) if len(builds) > 1 else "one build only")
+    for note in notes:
+        print("note: " + note)
     print("wrote file://%s" % os.path.abspath(args.out))
 
 

@@ -32,7 +32,6 @@ _CONFIGURATION = re.compile(r"^k8-fastbuild(?:-(?P<build>[A-Za-z0-9_]+))?$")
 @dataclasses.dataclass
 class Build:
     name: str  # today, next, wheel, ...
-    testlogs: str
     cases: dict  # case -> its results.json, or a stand-in built from test.xml
     versions: dict  # torch, torch_git, torchao, python, host, wheel: from the first case that says
 
@@ -43,29 +42,68 @@ class Build:
 
 
 def testlogs_by_build(output_path):
-    """{build: its testlogs directory} under bazel-out (output_path), today's first, then by name."""
+    """{build: its testlogs directory} under bazel-out (output_path), by the directory's name."""
     found = {}
     for entry in sorted(os.listdir(output_path)) if os.path.isdir(output_path) else []:
         match = _CONFIGURATION.match(entry)
         testlogs = os.path.join(output_path, entry, "testlogs")
         if match and os.path.isdir(os.path.join(testlogs, "bc")):
             found[match.group("build") or TODAY] = testlogs
-    return dict(sorted(found.items(), key=lambda item: (item[0] != TODAY, item[0])))
+    return found
 
 
-def read_build(name, testlogs):
-    """One build's results: every //bc case test under testlogs/bc that left a result."""
-    cases, versions = {}, {}
-    directory = os.path.join(testlogs, "bc")
-    for case in sorted(os.listdir(directory)):
-        found = _case_results(os.path.join(directory, case), case)
-        if found is None:
-            continue
-        cases[case] = found
+def repositories():
+    """{repository: build}: which torch build a test ran under, by the repository its torch came from."""
+    builds = {"pypi": TODAY}
+    builds.update((entry["repository"], build) for build, entry in corpora.torch_builds().items())
+    return builds
+
+
+def read_builds(testlogs, builds_of=None):
+    """([Build], notes): every //bc case test's latest result, by the build it ran under.
+
+    testlogs: {build: directory}, the build whose outputs the directory holds by its name. A test
+    records the repository its torch came from (results.json's "repository"), which builds_of names:
+    a run with --//bc:torch=next but not --config=next leaves next's results in today's directory, and
+    they are next's. A result in its own build's directory wins over one elsewhere; notes say where a
+    build's results were found in another's directory.
+    """
+    builds_of = repositories() if builds_of is None else builds_of
+    found, source = {}, {}
+    for directory_build, directory in testlogs.items():
+        cases = os.path.join(directory, "bc")
+        for case in sorted(os.listdir(cases)):
+            results = _case_results(os.path.join(cases, case), case)
+            if results is None:
+                continue
+            build = builds_of.get(results.get("repository"), directory_build)
+            if source.get((build, case)) != build:
+                found.setdefault(build, {})[case] = results
+                source[(build, case)] = directory_build
+    strays = {}
+    for (build, case), directory_build in sorted(source.items()):
+        if directory_build != build:
+            strays.setdefault((build, testlogs[directory_build]), []).append(case)
+    order = [TODAY] + list(corpora.torch_builds())
+    builds = [
+        Build(name=name, cases=cases, versions=_versions(cases.values()))
+        for name, cases in sorted(found.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    ]
+    notes = [
+        "%d of %s's results are in %s, another build's directory (%s, ...): give each build its --config "
+        "(.bazelrc), which keeps its results apart" % (len(cases), build, directory, cases[0])
+        for (build, directory), cases in sorted(strays.items())
+    ]
+    return builds, notes
+
+
+def _versions(results):
+    versions = {}
+    for found in results:
         for key in ("torch", "torch_git", "torchao", "python", "host", "wheel"):
             if found.get(key) and key not in versions:
                 versions[key] = found[key]
-    return Build(name=name, testlogs=testlogs, cases=cases, versions=versions)
+    return versions
 
 
 def _case_results(directory, case):
