@@ -16,10 +16,10 @@ files are in its package; a method per engine of the spec (test_x86, ...;
 test_model for an engine-independent one).
 """
 
-import json
 import os
 import platform
 import sys
+import traceback
 from importlib import metadata
 
 from bc import warning_filters
@@ -30,7 +30,7 @@ from absl.testing import absltest  # noqa: E402
 
 import torch  # noqa: E402
 
-from bc import case_table, checks, corpora, engines, golden_io, harness, model_case  # noqa: E402
+from bc import case_table, checks, corpora, engines, golden_io, harness, model_case, results_file  # noqa: E402
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as
@@ -76,60 +76,6 @@ def _methods():
     ]
 
 
-class Results:
-    """What this test found, per corpus and engine, with each loader's outcome: results.json among the test's
-    undeclared outputs, which `bazel run //bc:report` reads (bc/report/results.py). Rewritten after every
-    method, so that a test killed midway leaves what it found until then."""
-
-    def __init__(self):
-        self.found = {
-            "case": CASE.name,
-            "torch": metadata.version("torch"),
-            "torch_git": torch.version.git_version,
-            "torchao": _version("torchao"),
-            "python": platform.python_version(),
-            "host": engines.host_description(),
-            # Which torch build's hub torch came from (@pypi, @pypi_next, ...): the report's column, whatever
-            # directory --platform_suffix gave the results.
-            "repository": _repository_of(torch.__file__),
-            "wheel": _torch_wheel(),
-            "methods": [],
-        }
-
-    def add(self, corpus, engine, result, message, outcomes=()):
-        self.found["methods"].append(
-            {
-                "corpus": CASE.label if corpus is None else corpus,
-                "engine": engine or case_table.ENGINE_INDEPENDENT,
-                "result": result,
-                "message": message,
-                "outcomes": list(outcomes),
-            }
-        )
-        directory = os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR")
-        if directory:
-            with open(os.path.join(directory, "results.json"), "w", encoding="utf-8") as f:
-                json.dump(self.found, f, indent=1, sort_keys=True)
-
-
-def _repository_of(path):
-    """The repository a runfiles path is in: the folder holding its site-packages (imports keep the
-    runfiles path, links unresolved)."""
-    parts = path.split(os.sep)
-    return parts[parts.index("site-packages") - 1] if "site-packages" in parts else None
-
-
-def _torch_wheel():
-    """What the wheel build installed (third_party/builds/wheel.bzl writes torch_wheel.json beside its
-    site-packages): the wheel's file name, version, sha256 and the lock whose pins it took; else None."""
-    for entry in sys.path:
-        record = os.path.join(os.path.dirname(entry), "torch_wheel.json")
-        if os.path.basename(entry) == "site-packages" and os.path.isfile(record):
-            with open(record, encoding="utf-8") as f:
-                return json.load(f)
-    return None
-
-
 def _version(distribution):
     try:
         return metadata.version(distribution)
@@ -137,7 +83,22 @@ def _version(distribution):
         return None
 
 
-RESULTS = Results()
+RESULTS = results_file.ResultsFile(
+    os.environ.get("TEST_UNDECLARED_OUTPUTS_DIR"),
+    CASE.name,
+    torch=metadata.version("torch"),
+    torch_git=torch.version.git_version,
+    torchao=_version("torchao"),
+    python=platform.python_version(),
+    host=engines.host_description(),
+    # Which torch build it ran under, whatever directory --platform_suffix gave its results: the report's column.
+    repository=results_file.repository_of(torch.__file__),
+    wheel=results_file.torch_wheel(sys.path),
+)
+
+
+def _record(corpus, engine, result, message, outcomes=()):
+    RESULTS.add(CASE.label if corpus is None else corpus, engine or case_table.ENGINE_INDEPENDENT, result, message, outcomes)
 
 
 class CaseTest(absltest.TestCase):
@@ -161,18 +122,22 @@ class CaseTest(absltest.TestCase):
                 engines.supported_engines(),
             )
             print("SKIP %s, engine %s: %s" % (CASE.heading(run.corpus), engine, reason), file=sys.stderr)
-            RESULTS.add(corpus, engine, "skip", reason)
+            _record(corpus, engine, "skip", reason)
             self.skipTest(reason)
         outcomes = []
         try:
             problems = run.check(engine, harness.RECORDED, outcomes=outcomes)
         except golden_io.GoldenError as refused:
             message = checks.refusal(CASE, run.corpus, engine, refused)
-            RESULTS.add(corpus, engine, "fail", message)
+            _record(corpus, engine, "fail", message)
             self.fail(message)
+        except Exception:
+            # Not a loader's problem (those are caught per step): the harness itself broke. The report shows it.
+            _record(corpus, engine, "fail", traceback.format_exc(), outcomes)
+            raise
         message = checks.failure(CASE, run.corpus, engine, problems) if problems else ""
         recorded = any(outcome["result"] == "recorded" for outcome in outcomes)
-        RESULTS.add(corpus, engine, "fail" if problems else "recorded" if recorded else "pass", message, outcomes)
+        _record(corpus, engine, "fail" if problems else "recorded" if recorded else "pass", message, outcomes)
         if problems:
             self.fail(message)
 

@@ -143,7 +143,7 @@ def test_a_hung_chromium_fails_in_time_and_leaves_no_process():
             finally:
                 waited = time.monotonic() - start
     assert 2 <= waited < 10
-    assert live_processes(group) == []
+    assert chromium._live_processes(group) == []
 
 
 def test_a_changed_chromium_is_refused_with_the_remedy():
@@ -205,11 +205,6 @@ def proc_stats():
             pass
 
 
-def live_processes(group):
-    """Processes of a process group that are neither gone nor zombies."""
-    return [pid for pid, fields in proc_stats() if int(fields[2]) == group and fields[0] != "Z"]
-
-
 def live_processes_of(binary):
     def runs(pid):
         try:
@@ -218,3 +213,8 @@ def live_processes_of(binary):
             return False
 
     return [pid for pid, fields in proc_stats() if fields[0] != "Z" and runs(pid)]
+
+
+def test_a_browser_that_cannot_start_says_which(tmp_path):
+    with pytest.raises(chromium.ChromiumError, match="cannot start chromium %s/missing: " % tmp_path):
+        chromium.Browser(str(tmp_path / "missing"))

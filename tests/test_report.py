@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from bc import case_table, corpora
+from bc import case_table, checks, corpora, golden_io, results_file
 from bc.report import page, report, results
 
 RECORD = {
@@ -38,9 +38,9 @@ def write_case(testlogs, case, methods, torch="2.13.0+cpu", zipped=True, reposit
     )
     if zipped:
         with zipfile.ZipFile(os.path.join(outputs, "outputs.zip"), "w") as archive:
-            archive.writestr(results.RESULTS, found)
+            archive.writestr(results_file.NAME, found)
     else:
-        with open(os.path.join(outputs, results.RESULTS), "w") as f:
+        with open(os.path.join(outputs, results_file.NAME), "w") as f:
             f.write(found)
 
 
@@ -74,10 +74,10 @@ def output_path(tmp_path):
 
 def test_finds_each_builds_directory(output_path):
     found = results.testlogs_by_build(output_path)
-    assert found == {
-        "today": os.path.join(output_path, "k8-fastbuild", "testlogs"),
-        "next": os.path.join(output_path, "k8-fastbuild-next", "testlogs"),
-    }
+    assert found == [
+        ("today", os.path.join(output_path, "k8-fastbuild", "testlogs")),
+        ("next", os.path.join(output_path, "k8-fastbuild-next", "testlogs")),
+    ]
 
 
 def load(output_path):
@@ -118,9 +118,10 @@ def test_cells_counts_and_changes(output_path):
     assert (counts["next"]["pass"], counts["next"]["fail"]) == (1, 1)
     # Every cell the table expects is counted once per build: the rest are "none".
     assert sum(counts["today"].values()) == sum(counts["next"].values())
-    changed = {(row, engine) for row, engine, _ in changes}
-    assert (observer_1_6_0, INDEPENDENT) in changed
-    assert (results.Row("test_per_channel_observer", "today"), INDEPENDENT) not in changed
+    changed = {(change.row, change.engine, change.build) for change in changes}
+    assert (observer_1_6_0, INDEPENDENT, "next") in changed
+    assert (results.Row("test_per_channel_observer", "today"), INDEPENDENT, "next") not in changed
+    assert all(change.build == "next" for change in changes)  # against today's, the first build
     detail = page.cell_detail(observer_1_6_0, INDEPENDENT, builds[1], cells[(observer_1_6_0, INDEPENDENT, "next")], table)
     assert "the record made under today's torch does not hold under next: torch 2.15.0 (loader eager)" in detail["result_text"]
     lstm = page.cell_detail(results.Row("test_lstm", "today"), "x86", builds[1], None, table)
@@ -140,27 +141,87 @@ def test_page_keeps_hostile_text_as_text(output_path):
     assert shown == ["</script><script>alert(1)</script> & <b>bold</b>"]
 
 
-def test_unreadable_results_and_a_test_that_died(tmp_path):
+def test_unreadable_results_and_tests_that_died(tmp_path):
     testlogs = tmp_path / "k8-fastbuild" / "testlogs"
     broken = testlogs / "bc" / "test_linear" / "test.outputs"
     broken.mkdir(parents=True)
     (broken / "outputs.zip").write_bytes(b"not a zip")
+    write_case(str(testlogs), "test_linear_relu", [{"corpus": "today", "engine": "x86"}], zipped=False)  # no result
+    (testlogs / "bc" / "test_conv3d_relu" / "test.outputs").mkdir(parents=True)
+    (testlogs / "bc" / "test_conv3d_relu" / "test.outputs" / "results.json").write_text("{not json")
     died = testlogs / "bc" / "test_conv2d"
     died.mkdir(parents=True)
     (died / "test.xml").write_text('<testsuites><testsuite><testcase name="setUpClass">'
                                    '<error message="RuntimeError: nothing to check"/></testcase></testsuite></testsuites>')
+    # Killed after its first corpus and engine: results.json says pass, test.xml (Bazel's) says it failed.
+    write_case(str(testlogs), "test_conv2d_relu", [method("today", "fbgemm", "pass")])
+    (testlogs / "bc" / "test_conv2d_relu" / "test.xml").write_text(
+        '<testsuites><testsuite><testcase name="test_conv2d_relu"><error message="exited with error code 139"/>'
+        "</testcase></testsuite></testsuites>")
     passed = testlogs / "bc" / "test_conv3d"
     passed.mkdir(parents=True)
     (passed / "test.xml").write_text('<testsuites><testsuite><testcase name="test_today_x86"/></testsuite></testsuites>')
-    [build], _ = results.read_builds({"today": str(testlogs)})
-    assert "unreadable results" in build.cases["test_linear"]["methods"][0]["message"]
-    assert str(broken) in build.cases["test_linear"]["methods"][0]["message"]
+    [build], _ = results.read_builds([("today", str(testlogs))])
+    for case, why in [("test_linear", "outputs.zip: File is not a zip file"), ("test_linear_relu", "a method lacks result"),
+                      ("test_conv3d_relu", "Expecting property name")]:
+        message = build.cases[case]["methods"][0]["message"]
+        assert message.startswith("unreadable results in %s (%s" % (testlogs / "bc" / case / "test.outputs", why)), message
     assert "RuntimeError: nothing to check" in build.cases["test_conv2d"]["methods"][0]["message"]
     assert "test_conv3d" not in build.cases  # a pass without results.json: nothing to show, not a pass
     table = case_table.load_table()
     rows, engines, cells = results.grid([build], table, corpora.load())
-    conv2d_cells = [key for key in cells if key[0].case == "test_conv2d"]
-    assert conv2d_cells and all(cells[key]["result"] == "fail" for key in conv2d_cells)
+    conv2d = [key for key in cells if key[0].case == "test_conv2d"]
+    assert conv2d and all(cells[key]["result"] == "fail" for key in conv2d)
+    died_midway = {key: cells[key] for key in cells if key[0].case == "test_conv2d_relu"}
+    assert died_midway.pop((results.Row("test_conv2d_relu", "today"), "fbgemm", "today"))["result"] == "pass"
+    assert died_midway and all(m["result"] == "fail" and "exited with error code 139" in m["message"] for m in died_midway.values())
+
+
+def test_rows_of_a_case_stay_together(tmp_path):
+    """A result for a corpus that no longer holds the case shows under the case, which spans it too."""
+    testlogs = str(tmp_path / "testlogs")
+    write_case(testlogs, "test_linear", [method("1.2.3", "x86", "pass")])
+    [build], _ = results.read_builds([("today", testlogs)])
+    table = case_table.load_table()
+    rows, engines, cells = results.grid([build], table, corpora.load())
+    cases = [row.case for row in rows]
+    assert cases.index("test_linear_relu") == cases.index("test_linear") + cases.count("test_linear")
+    assert rows[cases.index("test_linear_relu") - 1] == results.Row("test_linear", "1.2.3")
+    text = page.render([build], rows, engines, cells, table)
+    assert text.count('rowspan="%d">test_linear<' % cases.count("test_linear")) == 1
+
+
+def test_what_a_case_test_writes_is_what_the_report_shows(tmp_path):
+    """checks' outcomes, through results_file as bc/case_test.py writes them, read back by the report."""
+    case = case_table.load_table()["test_per_channel_observer"]
+    golden = golden_io.GoldenSet(case, "serialized/1.6.0")
+    record = case.recorded_difference("1.6.0", INDEPENDENT, "eager")
+    testlogs = tmp_path / "testlogs"
+    for build, observed, repository in [("today", record["observed"], "pypi"), ("next", "saved keys dropped", "pypi_next")]:
+        outputs = testlogs / build / "bc" / case.name / "test.outputs"
+        outputs.mkdir(parents=True)
+        outcomes = []
+        problems = checks._run_steps(case, golden, INDEPENDENT, [("eager", "state_dict", lambda o=observed: [o])],
+                                     lambda loader: record, outcomes)
+        written = results_file.ResultsFile(str(outputs), case.name, torch="x", repository=repository)
+        written.add("1.6.0", INDEPENDENT, "fail" if problems else "recorded", "\n".join(problems), outcomes)
+    builds, notes = results.read_builds([("today", str(testlogs / "today")), ("next", str(testlogs / "next"))])
+    table = case_table.load_table()
+    rows, engines, cells = results.grid(builds, table, corpora.load())
+    row = results.Row(case.name, "1.6.0")
+    today, following = cells[(row, INDEPENDENT, "today")], cells[(row, INDEPENDENT, "next")]
+    assert (today["result"], today["outcomes"][0]["result"], today["outcomes"][0]["record"]) == ("recorded", "recorded", record)
+    assert following["outcomes"][0]["result"] == "fail" and "moved" in following["outcomes"][0]["problems"][0]
+    detail = page.cell_detail(row, INDEPENDENT, builds[1], following, table)
+    assert detail["result_text"].startswith("failure: the record made under today's torch does not hold under next")
+    assert notes == []
+
+
+def test_where_a_test_takes_its_torch_from():
+    runfiles = "/x/bc/test_linear.runfiles/%s/site-packages/torch/__init__.py"
+    assert results_file.repository_of(runfiles % "pypi_next") == "pypi_next"
+    assert results.repositories()["pypi_next"] == "next" and results.repositories()["pypi"] == "today"
+    assert results_file.repository_of("/usr/lib/python3/torch/__init__.py") is None
 
 
 def test_report_writes_the_page(output_path, tmp_path, capsys, monkeypatch):
@@ -173,6 +234,15 @@ def test_report_writes_the_page(output_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(empty))
     with pytest.raises(SystemExit, match="no test results under .*workspace/bazel-out: run `bazel test //bc/...`"):
         report.main(["--out", str(out)])
+    # bazel run starts it in its runfiles: a relative --out or DIR is the caller's.
+    monkeypatch.setenv("BUILD_WORKING_DIRECTORY", output_path)
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", os.path.dirname(output_path))  # the bazel-out fixture's
+    report.main(["--out", "here.html", "--testlogs", "today=k8-fastbuild/testlogs", "--testlogs", "next=k8-fastbuild-next/testlogs"])
+    assert os.path.isfile(os.path.join(output_path, "here.html"))
+    with pytest.raises(SystemExit, match="(?s)expected next's cells to equal today's:\n.*\n  test_per_channel_observer \u00b7 1.6.0 \u00b7 engine-independent under next: failure"):
+        report.main(["--out", "here.html", "--expect-unchanged", "next"])
+    with pytest.raises(SystemExit, match="no results of wheel"):
+        report.main(["--out", "here.html", "--expect-unchanged", "wheel"])
     for wrong in ["next", "next=" + str(empty)]:
         with pytest.raises(SystemExit):
             report.main(["--out", str(out), "--testlogs", wrong])

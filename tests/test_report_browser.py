@@ -158,7 +158,15 @@ def test_a_click_opens_the_detail_with_record_and_numbers(report):
     ]:
         assert text in detail[1], text
     assert shown(report, cell("test_per_channel_observer", "1.6.0", INDEPENDENT, "next"))[0] == "cell fail selected"
-    # A change in the summary opens its cell too.
+    # A change in the summary opens its cell too; hovering a cell shows its first problem line.
     report.click("ul.changes a[data-cell]")
     assert NUMBERS in report.evaluate("document.getElementById('detail').innerText")
+    assert NUMBERS in report.evaluate("document.querySelector(%r).title" % cell("test_linear", "today", "fbgemm", "next"))
     report.screenshot(os.path.join(os.environ["TEST_UNDECLARED_OUTPUTS_DIR"], "report_browser_test.png"))
+
+
+def test_escape_closes_the_detail(report):
+    report.click(cell("test_linear", "1.6.0", "x86", "today"))
+    assert report.evaluate("document.getElementById('detail').hidden") is False
+    report.evaluate("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
+    assert report.evaluate("document.getElementById('detail').hidden") is True

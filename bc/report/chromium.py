@@ -202,21 +202,27 @@ class Browser:
         # caches under ~/.cache. A home of its own keeps them in its directory too.
         home = os.path.join(self._directory, "home")
         environment = dict(os.environ, HOME=home, XDG_CONFIG_HOME=home + "/.config", XDG_CACHE_HOME=home + "/.cache")
-        with open(os.path.join(self._directory, "output.log"), "wb") as output:
-            self._process = subprocess.Popen(
-                [binary, *FLAGS, "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank"],
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                pass_fds=(3, 4),
-                preexec_fn=onto_fds_3_and_4,
-                # A process group of its own, so that close() can kill it with all it started.
-                start_new_session=True,
-            )
-        # Chromium must hold the only copies of its ends: then its exit is an end of file here.
-        os.close(commands_read)
-        os.close(replies_write)
+        try:
+            with open(os.path.join(self._directory, "output.log"), "wb") as output:
+                self._process = subprocess.Popen(
+                    [binary, *FLAGS, "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank"],
+                    env=environment,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=output,
+                    pass_fds=(3, 4),
+                    preexec_fn=onto_fds_3_and_4,
+                    # A process group of its own, so that close() can kill it with all it started.
+                    start_new_session=True,
+                )
+        except OSError as error:
+            os.close(self._commands)
+            os.close(self._replies)
+            raise ChromiumError("cannot start chromium %s: %s" % (binary, error)) from None
+        finally:
+            # Chromium must hold the only copies of its ends: then its exit is an end of file here.
+            os.close(commands_read)
+            os.close(replies_write)
         os.set_blocking(self._commands, False)
 
     def _send(self, method, params=None):

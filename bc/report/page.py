@@ -7,12 +7,13 @@ build). Hovering a cell gives its first line; clicking it opens the detail:
 the failure message with its numbers, and each loader's file, observation and
 record (verdict, first failing release, reason). The summary at the top counts
 each build's cells and lists every cell whose result or observation differs
-from today's build.
+from the first build's (today's).
 
 Every text comes from the results as data (a JSON block the page's script reads
 with textContent), never as markup: a failure message holding `<` stays text.
 """
 
+import collections
 import html
 import itertools
 import json
@@ -112,7 +113,7 @@ def _signature(method):
     return (method["result"],) + tuple((o["loader"], o["result"], o["observed"]) for o in method.get("outcomes", []))
 
 
-def _first_line(method):
+def first_line(method):
     if method is None:
         return "no result under this build"
     if method["result"] in ("pass", "recorded") and not method.get("message"):
@@ -170,8 +171,13 @@ def _engines_of(case, table):
     return None  # not in the table (an old result): whatever it holds
 
 
+# A cell of build whose method differs from base, the first build's method for it (None: no result).
+Change = collections.namedtuple("Change", "row engine build method base")
+
+
 def summarize(builds, rows, engines, cells, table):
-    """({build: {state: count}}, [(row, engine, {build: method})] where a build's cell differs from today's)."""
+    """({build: {state: count}}, changes): changes are Change(row, engine, build, method, base method) for
+    each cell whose result or observation differs from the first build's (today's, when it is there)."""
     counts = {build.name: dict.fromkeys(STATES, 0) for build in builds}
     changes = []
     for row in rows:
@@ -184,8 +190,12 @@ def summarize(builds, rows, engines, cells, table):
                 continue
             for name, method in found.items():
                 counts[name][method["result"] if method else "none"] += 1
-            if TODAY in found and any(_signature(m) != _signature(found[TODAY]) for m in found.values()):
-                changes.append((row, engine, found))
+            base = found[builds[0].name]
+            changes += [
+                Change(row, engine, name, method, base)
+                for name, method in found.items()
+                if _signature(method) != _signature(base)
+            ]
     return counts, changes
 
 
@@ -245,26 +255,20 @@ def _changes(builds, changes, ids):
                 " (or <code>--config=wheel</code>) and the report again to compare.</p>")
     if not changes:
         return '<h2>Changed between builds</h2><p class="nochange">Every cell is the same under every build.</p>'
-    items = []
-    for row, engine, found in changes:
-        today = found[TODAY]
-        for name, method in found.items():
-            if name == TODAY or _signature(method) == _signature(today):
-                continue
-            items.append(
-                '<li><a data-cell="%s">%s \u00b7 %s \u00b7 %s</a>: %s %s \u2192 %s %s</li>'
-                % (
-                    ids[(row, engine, name)],
-                    html.escape(row.case),
-                    html.escape(row.corpus),
-                    html.escape(engine),
-                    TODAY,
-                    html.escape(_first_line(today)),
-                    html.escape(name),
-                    html.escape(_first_line(method)),
-                )
-            )
-    return '<h2>Changed between builds (%d)</h2><ul class="changes">%s</ul>' % (len(items), "".join(items))
+    items = [
+        '<li><a data-cell="%s">%s \u00b7 %s \u00b7 %s</a>: %s %s \u2192 %s %s</li>'
+        % tuple(
+            [ids[(change.row, change.engine, change.build)]]
+            + [html.escape(text) for text in (change.row.case, change.row.corpus, change.engine, builds[0].name)]
+            + [html.escape(first_line(change.base)), html.escape(change.build), html.escape(first_line(change.method))]
+        )
+        for change in changes
+    ]
+    return '<h2>Changed between builds (%d, against %s)</h2><ul class="changes">%s</ul>' % (
+        len(items),
+        html.escape(builds[0].name),
+        "".join(items),
+    )
 
 
 def _legend():
@@ -302,7 +306,7 @@ def _grid(builds, rows, engines, cells, table, ids, data):
                         html.escape(row.corpus),
                         html.escape(engine),
                         html.escape(build.name),
-                        html.escape(_first_line(method)),
+                        html.escape(first_line(method)),
                         SYMBOLS[detail["result"]],
                     )
                 )

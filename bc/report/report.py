@@ -19,6 +19,8 @@ from bc.report import page, results
 
 def main(argv=None):
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY", os.getcwd())
+    # `bazel run` starts this in its runfiles: paths given relative mean the caller's directory.
+    here = os.environ.get("BUILD_WORKING_DIRECTORY", os.getcwd())
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(workspace, "report.html"), help="the page to write")
     parser.add_argument(
@@ -26,18 +28,25 @@ def main(argv=None):
         action="append",
         default=[],
         metavar="BUILD=DIR",
-        help="a build's testlogs directory (repeatable); default: every bazel-out/k8-fastbuild[-BUILD]/testlogs",
+        help="a build's testlogs directory (repeatable); default: every bazel-out/<cpu>-<mode>[-BUILD]/testlogs",
+    )
+    parser.add_argument(
+        "--expect-unchanged",
+        action="append",
+        default=[],
+        metavar="BUILD",
+        help="exit 1 if a cell of BUILD differs from the first build's (CI: a wheel of today's torch)",
     )
     args = parser.parse_args(argv)
     output_path = os.path.join(workspace, "bazel-out")
     found = results.testlogs_by_build(output_path)
     if args.testlogs:
-        found = dict(entry.split("=", 1) for entry in args.testlogs if "=" in entry)
-        for build, directory in found.items():
+        if not all("=" in entry for entry in args.testlogs):
+            parser.error("--testlogs takes BUILD=DIR, e.g. next=bazel-out/k8-fastbuild-next/testlogs")
+        found = [(build, os.path.join(here, directory)) for build, directory in (e.split("=", 1) for e in args.testlogs)]
+        for build, directory in found:
             if not os.path.isdir(os.path.join(directory, "bc")):
                 parser.error("--testlogs %s=%s: no bc/ in it; give a testlogs directory (bazel-out/k8-fastbuild[-BUILD]/testlogs)" % (build, directory))
-        if len(found) != len(args.testlogs):
-            parser.error("--testlogs takes BUILD=DIR, e.g. next=bazel-out/k8-fastbuild-next/testlogs")
     if not found:
         sys.exit(
             "no test results under %s: run `bazel test //bc/...` (and --config=next, ...) first, then the report."
@@ -45,21 +54,30 @@ def main(argv=None):
         )
     builds, notes = results.read_builds(found)
     if not builds:
-        sys.exit("no case test left results.json under %s: run `bazel test //bc/...` first." % ", ".join(found.values()))
+        sys.exit("no case test left results.json under %s: run `bazel test //bc/...` first." % ", ".join(d for _, d in found))
     table = case_table.load_table()
     rows, engines, cells = results.grid(builds, table, corpora.load())
-    text = page.render(builds, rows, engines, cells, table, notes)
-    partial = args.out + ".partial"
+    out = os.path.join(here, args.out)
+    partial = out + ".partial"
     with open(partial, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(partial, args.out)
+        f.write(page.render(builds, rows, engines, cells, table, notes))
+    os.replace(partial, out)
     counts, changes = page.summarize(builds, rows, engines, cells, table)
     for build in builds:
         print("%-28s %s" % (build.title, ", ".join("%d %s" % (n, page.WORDS[s]) for s, n in counts[build.name].items())))
-    print("%d cells differ between builds" % len(changes) if len(builds) > 1 else "one build only")
+    print("%d cells differ from %s's" % (len(changes), builds[0].name) if len(builds) > 1 else "one build only")
     for note in notes:
         print("note: " + note)
-    print("wrote file://%s" % os.path.abspath(args.out))
+    print("wrote file://%s" % os.path.abspath(out))
+    problems = ["no results of %s" % build for build in sorted(set(args.expect_unchanged) - {b.name for b in builds})]
+    problems += [
+        "%s \u00b7 %s \u00b7 %s under %s: %s (%s: %s)"
+        % (c.row.case, c.row.corpus, c.engine, c.build, page.first_line(c.method), builds[0].name, page.first_line(c.base))
+        for c in changes
+        if c.build in args.expect_unchanged
+    ]
+    if problems:
+        sys.exit("expected %s's cells to equal %s's:\n  %s" % (", ".join(args.expect_unchanged), builds[0].name, "\n  ".join(problems)))
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 Each build's results are in a testlogs directory of their own (.bazelrc's
 --platform_suffix): bazel-out/k8-fastbuild/testlogs for today's lock,
 bazel-out/k8-fastbuild-<build>/testlogs for --config=<build>. A case test
-writes results.json among its undeclared outputs (bc/case_test.py, Results),
+writes results.json among its undeclared outputs (bc/case_test.py),
 which Bazel zips into test.outputs/outputs.zip: per corpus and engine the
 result (pass, recorded, fail, skip), the failure message, and each loader's
-outcome with the record that applied. The test's test.xml stands in only where
-a test wrote no results.json (it died before its first method ended).
+outcome with the record that applied (bc/results_file.py). The test's
+test.xml stands in where a test died before results.json said all.
 
 Standard library and the torch-free tables only: `bazel run //bc:report` reads
 results it did not run.
@@ -20,13 +20,13 @@ import re
 import xml.etree.ElementTree as ElementTree
 import zipfile
 
-from bc import case_table, corpora
+from bc import case_table, corpora, results_file
 
-RESULTS = "results.json"
 TODAY = corpora.TODAY
 # What a cell can be, in the order the summary counts them.
 STATES = ("pass", "recorded", "fail", "skip", "none")
-_CONFIGURATION = re.compile(r"^k8-fastbuild(?:-(?P<build>[A-Za-z0-9_]+))?$")
+# <cpu>-<compilation mode>[-<build>]: bazel-out/k8-fastbuild, k8-fastbuild-next, aarch64-opt-wheel, ...
+_CONFIGURATION = re.compile(r"^[a-z0-9_]+-(?:fastbuild|opt|dbg)(?:-(?P<build>[A-Za-z0-9_]+))?$")
 
 
 @dataclasses.dataclass
@@ -42,13 +42,13 @@ class Build:
 
 
 def testlogs_by_build(output_path):
-    """{build: its testlogs directory} under bazel-out (output_path), by the directory's name."""
-    found = {}
+    """[(build, testlogs directory)] under bazel-out (output_path), the build by the directory's name."""
+    found = []
     for entry in sorted(os.listdir(output_path)) if os.path.isdir(output_path) else []:
         match = _CONFIGURATION.match(entry)
         testlogs = os.path.join(output_path, entry, "testlogs")
         if match and os.path.isdir(os.path.join(testlogs, "bc")):
-            found[match.group("build") or TODAY] = testlogs
+            found.append((match.group("build") or TODAY, testlogs))
     return found
 
 
@@ -62,28 +62,28 @@ def repositories():
 def read_builds(testlogs, builds_of=None):
     """([Build], notes): every //bc case test's latest result, by the build it ran under.
 
-    testlogs: {build: directory}, the build whose outputs the directory holds by its name. A test
+    testlogs: [(build, directory)], the build whose outputs the directory holds by its name. A test
     records the repository its torch came from (results.json's "repository"), which builds_of names:
     a run with --//bc:torch=next but not --config=next leaves next's results in today's directory, and
     they are next's. A result in its own build's directory wins over one elsewhere; notes say where a
     build's results were found in another's directory.
     """
     builds_of = repositories() if builds_of is None else builds_of
-    found, source = {}, {}
-    for directory_build, directory in testlogs.items():
+    found, source = {}, {}  # source: (build, case) -> (the build of the directory it was read from, that directory)
+    for directory_build, directory in testlogs:
         cases = os.path.join(directory, "bc")
         for case in sorted(os.listdir(cases)):
             results = _case_results(os.path.join(cases, case), case)
             if results is None:
                 continue
             build = builds_of.get(results.get("repository"), directory_build)
-            if source.get((build, case)) != build:
+            if source.get((build, case), (None,))[0] != build:
                 found.setdefault(build, {})[case] = results
-                source[(build, case)] = directory_build
+                source[(build, case)] = (directory_build, directory)
     strays = {}
-    for (build, case), directory_build in sorted(source.items()):
+    for (build, case), (directory_build, directory) in sorted(source.items()):
         if directory_build != build:
-            strays.setdefault((build, testlogs[directory_build]), []).append(case)
+            strays.setdefault((build, directory), []).append(case)
     order = [TODAY] + list(corpora.torch_builds())
     builds = [
         Build(name=name, cases=cases, versions=_versions(cases.values()))
@@ -107,34 +107,59 @@ def _versions(results):
 
 
 def _case_results(directory, case):
+    """A case test's results.json, or None if the test left nothing to show. Where its test.xml says it
+    failed beyond what the file holds (it died: a crash, a timeout, setUpClass), that failure fills the cells
+    the file leaves empty."""
     outputs = os.path.join(directory, "test.outputs")
     try:
-        with zipfile.ZipFile(os.path.join(outputs, "outputs.zip")) as archive:
-            return json.loads(archive.read(RESULTS))
-    except (OSError, KeyError):
-        pass  # not zipped (--nozip_undeclared_test_outputs), or no results.json in it
-    except (zipfile.BadZipFile, ValueError) as error:
-        return _stand_in(case, "%s: unreadable results (%s): run the test again" % (outputs, error))
-    try:
-        with open(os.path.join(outputs, RESULTS), encoding="utf-8") as f:
-            return json.load(f)
-    except OSError:
-        pass
-    return _from_test_xml(directory, case)
+        found = _read_results(outputs)
+    except ValueError as error:
+        return _stand_in(case, "unreadable results in %s (%s): run the test again" % (outputs, error))
+    failure = _test_xml_failure(directory)
+    if failure is None:
+        return found
+    if found is None:
+        return _stand_in(case, failure + "\n(the test wrote no %s)" % results_file.NAME)
+    if not any(method["result"] == "fail" for method in found["methods"]):
+        found["methods"] += _stand_in(case, failure + "\n(the test failed beyond the corpora and engines it recorded)")["methods"]
+    return found
 
 
-def _from_test_xml(directory, case):
-    """A case test that wrote no results.json: failed if its test.xml says so, else nothing to show."""
-    test_xml = os.path.join(directory, "test.xml")
+def _read_results(outputs):
+    """results.json from outputs.zip, or unzipped beside it; None if neither holds one; ValueError if unreadable."""
+    text = None
+    zipped = os.path.join(outputs, "outputs.zip")
+    if os.path.isfile(zipped):
+        try:
+            with zipfile.ZipFile(zipped) as archive:
+                if results_file.NAME in archive.namelist():
+                    text = archive.read(results_file.NAME)
+        except zipfile.BadZipFile as error:
+            raise ValueError("outputs.zip: %s" % error) from None
+    plain = os.path.join(outputs, results_file.NAME)
+    if text is None and os.path.isfile(plain):
+        with open(plain, "rb") as f:
+            text = f.read()
+    if text is None:
+        return None
+    found = json.loads(text)
+    problem = results_file.problem(found)
+    if problem:
+        raise ValueError(problem)
+    return found
+
+
+def _test_xml_failure(directory):
+    """The first failure or error test.xml holds, with where the log is; None if it holds none."""
     try:
-        tree = ElementTree.parse(test_xml)
+        tree = ElementTree.parse(os.path.join(directory, "test.xml"))
     except (OSError, ElementTree.ParseError):
         return None
-    problems = [element for element in tree.iter() if element.tag in ("failure", "error")]
-    if not problems:
-        return None
-    text = problems[0].get("message") or problems[0].text or ""
-    return _stand_in(case, "%s\n(the test wrote no %s; its log: %s)" % (text.strip(), RESULTS, os.path.join(directory, "test.log")))
+    for element in tree.iter():
+        if element.tag in ("failure", "error"):
+            text = (element.get("message") or element.text or "").strip()
+            return "%s\n(its log: %s)" % (text, os.path.join(directory, "test.log"))
+    return None
 
 
 def _stand_in(case, message):
@@ -161,9 +186,14 @@ def grid(builds, table, all_corpora):
                                 cells.setdefault((Row(case, corpus.name), engine, build.name), method)
                     continue
                 cells[(Row(case, method["corpus"]), method["engine"], build.name)] = method
-    rows = [Row(case.name, corpus.name) for case in table for corpus in all_corpora.values() if corpus.holds(case)]
-    known = set(rows)
-    rows += sorted({key[0] for key in cells} - known, key=lambda row: (row.case, row.corpus))
+    # Results for a corpus that no longer holds a case, or for a case no longer in the table, are shown
+    # too: after the case's own rows, and after every case of the table.
+    found = {key[0] for key in cells}
+    rows = []
+    for case in table:
+        own = [Row(case.name, corpus.name) for corpus in all_corpora.values() if corpus.holds(case)]
+        rows += own + sorted((row for row in found if row.case == case.name and row not in own), key=lambda r: r.corpus)
+    rows += sorted((row for row in found if row.case not in table.cases), key=lambda r: (r.case, r.corpus))
     used = {engine for case in table for engine in (case.engines or (case_table.ENGINE_INDEPENDENT,))}
     used |= {key[1] for key in cells}
     engines = [engine for engine in table.qengines if engine in used]

@@ -41,13 +41,16 @@ def _torch_wheel_repository_impl(rctx):
     if build.count(_SITE_PACKAGES_DATA) != 1:
         fail("@%s: install.py's BUILD.bazel no longer lists %s once; third_party/builds/wheel.bzl adds its files beside it" %
              (rctx.name, _SITE_PACKAGES_DATA.strip()))
-    stale = ("echo \"@{name}: the wheel at {path} changed since @{name} installed it (installed sha256 {sha256}, now $$now). " +
-             "Remedy: bazel sync --only={name}, with {variable} set, then run the command again.\" >&2").format(
+
+    # The message is a file, not shell text: the path is the user's, and may hold $, quotes or backticks.
+    rctx.file("wheel_changed.txt", ("@{name}: the wheel at {path} changed since @{name} installed it (installed sha256 " +
+                                    "{sha256}). Remedy: bazel sync --only={name}, with {variable} set, then run the " +
+                                    "command again.\n").format(
         name = rctx.name,
         path = path,
         sha256 = record["sha256"],
         variable = WHEEL_VARIABLE,
-    )
+    ))
     rctx.file("BUILD.bazel", build.replace(
         _SITE_PACKAGES_DATA,
         _SITE_PACKAGES_DATA + '        "torch_wheel.json",\n        ":wheel_unchanged",\n',
@@ -56,7 +59,10 @@ def _torch_wheel_repository_impl(rctx):
 # sandbox's private /tmp would hide a wheel under /tmp.
 genrule(
     name = "wheel_unchanged",
-    srcs = [{link}],
+    srcs = [
+        {link},
+        "wheel_changed.txt",
+    ],
     outs = ["wheel_unchanged.txt"],
     cmd = {cmd},
     tags = ["no-sandbox"],
@@ -64,9 +70,10 @@ genrule(
 """.format(
         variable = WHEEL_VARIABLE,
         link = repr(link),
-        cmd = repr('now=$$(sha256sum $< | cut -d" " -f1); if [ "$$now" != %s ]; then %s; exit 1; fi; echo "$$now" > $@' % (
+        cmd = repr(('now=$$(sha256sum "$(location %s)" | cut -d" " -f1); if [ "$$now" != %s ]; then ' +
+                    'cat $(location wheel_changed.txt) >&2; echo "Its sha256 now: $$now" >&2; exit 1; fi; echo "$$now" > $@') % (
+            link,
             record["sha256"],
-            stale,
         )),
     ))
 

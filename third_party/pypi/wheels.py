@@ -9,6 +9,7 @@ tools/setup reports its size. Standard library only: it runs on the host.
 
 import hashlib
 import os
+import sys
 
 from third_party.pypi import lockfile
 
@@ -49,8 +50,34 @@ def unnamed(wheels, digests):
     return [(path, size) for path, size in files(wheels) if _sha256(path) not in digests]
 
 
+def locked_wheel(distribution, lock_text, wheels):
+    """The file in the wheel directory of the distribution the lock pins, by its sha256.
+
+    Raises LookupError naming the directory and the pin when there is none.
+    """
+    pin = lockfile.pin(lock_text, distribution)
+    prefix = "%s-%s-" % (distribution, pin.version)
+    for path, _ in files(wheels):
+        if os.path.basename(path).startswith(prefix) and _sha256(path) in pin.hashes:
+            return path
+    raise LookupError(
+        "%s holds no wheel of %s==%s with the lock's sha256: fetch the lock first (tools/setup)"
+        % (wheels, distribution, pin.version)
+    )
+
+
 def human(size):
     for unit, scale in (("GB", 1e9), ("MB", 1e6)):
         if size >= scale:
             return "%.1f %s" % (size / scale, unit)
     return "%.1f kB" % (size / 1e3)
+
+
+if __name__ == "__main__":
+    # python3 -m third_party.pypi.wheels DISTRIBUTION: the shared directory's wheel of today's locked one
+    # (.ci/run tests today's torch wheel as a wheel build).
+    with open("requirements_lock.txt", encoding="utf-8") as f:
+        try:
+            print(locked_wheel(sys.argv[1], f.read(), directory()))
+        except LookupError as error:
+            sys.exit(str(error))
