@@ -17,6 +17,8 @@ import collections
 import html
 import itertools
 import json
+import os
+import re
 
 from bc import case_table
 from bc.report.results import STATES, TODAY
@@ -113,17 +115,26 @@ def _signature(method):
     return (method["result"],) + tuple((o["loader"], o["result"], o["observed"]) for o in method.get("outcomes", []))
 
 
+# Where a failure message places a problem (compare.Where): its first problem follows.
+_PLACE = re.compile(r"^case \S+, engine \S+, loader (\S+), file (\S+):$")
+
+
 def first_line(method):
+    """A cell in one line: what each loader did, for a pass; for a failure its first problem, with the
+    loader and file's name, or the message's first line past a traceback's."""
     if method is None:
         return "no result under this build"
+    result = WORDS[method["result"]]
     if method["result"] in ("pass", "recorded") and not method.get("message"):
         loaders = ", ".join("%s %s" % (o["loader"], o["result"]) for o in method.get("outcomes", []))
-        return "%s: %s" % (WORDS[method["result"]], loaders) if loaders else WORDS[method["result"]]
+        return "%s: %s" % (result, loaders) if loaders else result
     lines = [line.strip() for line in (method.get("message") or "").splitlines() if line.strip()]
-    for index, line in enumerate(lines):
-        if line.startswith("case ") and index + 1 < len(lines):
-            return "%s: %s" % (WORDS[method["result"]], lines[index + 1])  # the first problem, past its place
-    return "%s: %s" % (WORDS[method["result"]], lines[-1] if lines else "")
+    for index, line in enumerate(lines[:-1]):
+        place = _PLACE.match(line)
+        if place:
+            return "%s: %s (%s): %s" % (result, place.group(1), os.path.basename(place.group(2)), lines[index + 1])
+    told = [line for line in lines if not line.startswith(("Traceback", "File "))]
+    return "%s: %s" % (result, told[0]) if told else result
 
 
 def _moved_records(method):
