@@ -84,5 +84,7 @@ torch_wheel_repository = repository_rule(
         PYPI_ATTRS,
         locks = attr.label_list(mandatory = True, allow_files = True, doc = "the locks whose pins the wheel may take, in order"),
         _wheel = attr.label(default = "//third_party/builds:wheel.py", allow_single_file = True),
+        # What wheel.py imports of this workspace besides lockfile.py (PYPI_ATTRS): named, so an input.
+        _wheels = attr.label(default = "//third_party/pypi:wheels.py", allow_single_file = True),
     ),
 )

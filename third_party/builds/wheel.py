@@ -17,7 +17,6 @@ gigabytes are downloaded). Otherwise it writes, into the repository:
 
 import argparse
 import email.parser
-import hashlib
 import json
 import os
 import platform
@@ -31,7 +30,7 @@ except ImportError:
     # A py_test's interpreter sees no host site-packages (-S), and has the lock's packaging instead.
     from packaging import markers, requirements, tags, utils, version
 
-from third_party.pypi import lockfile
+from third_party.pypi import lockfile, wheels
 
 DOCS = 'docs/upgrading.md, "A wheel of your own"'
 
@@ -145,14 +144,6 @@ def base_lock(variable, path, found, requires, locks, environment):
     )
 
 
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def lock_wheel(variable, path, locks, supported, interpreter, environment):
     """(lock text, record) of the wheel at path; WheelError, with the remedy, before anything is installed."""
     name = check_path(variable, path)
@@ -164,7 +155,7 @@ def lock_wheel(variable, path, locks, supported, interpreter, environment):
             "under its own name." % (variable, path, distribution, declared, found)
         )
     label, text = base_lock(variable, path, found, requires, locks, environment)
-    digest = sha256(path)
+    digest = wheels.sha256(path)
     record = {"file": name, "version": declared, "sha256": digest, "lock": label}
     header = "# %s's pins with torch replaced by %s (sha256 %s), written by third_party/builds/wheel.py.\n" % (
         label, path, digest)

@@ -10,13 +10,14 @@ hashes of every file of a release (pip-compile's way): for torch that means
 hashing, and so downloading, the wheels of every other platform and Python.
 """
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 import tempfile
 import urllib.parse
+
+from third_party.pypi import wheels
 
 _RELEASE = re.compile(r"\d+(\.\d+)*")
 
@@ -78,14 +79,6 @@ def resolve(python, requirements_in, *pip_args):
             return json.load(f)
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def lock_text(report, header):
     entries = []
     for item in report["install"]:
@@ -94,7 +87,7 @@ def lock_text(report, header):
         url = item["download_info"].get("url", "")
         if digest is None and url.startswith("file://"):
             # A local file (--find-links): older pips (23.0) report no hash for it.
-            digest = _sha256(urllib.parse.unquote(url[len("file://") :]))
+            digest = wheels.sha256(urllib.parse.unquote(url[len("file://") :]))
         if digest is None:
             raise ValueError("pip reported no sha256 for %s %s" % (name, version))
         via = "    # via requirements.in\n" if item.get("requested") else ""

@@ -36,7 +36,7 @@ def named_digests(lock_texts):
     return {digest for text in lock_texts for pin in lockfile.pins(text) for digest in pin.hashes}
 
 
-def _sha256(path):
+def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -47,7 +47,7 @@ def _sha256(path):
 def unnamed(wheels, digests):
     """[(path, size)] of the files whose sha256 is not among digests: a release bisect tried, an older lock's
     wheel, a download cut short."""
-    return [(path, size) for path, size in files(wheels) if _sha256(path) not in digests]
+    return [(path, size) for path, size in files(wheels) if sha256(path) not in digests]
 
 
 def locked_wheel(distribution, lock_text, wheels):
@@ -58,7 +58,7 @@ def locked_wheel(distribution, lock_text, wheels):
     pin = lockfile.pin(lock_text, distribution)
     prefix = "%s-%s-" % (distribution, pin.version)
     for path, _ in files(wheels):
-        if os.path.basename(path).startswith(prefix) and _sha256(path) in pin.hashes:
+        if os.path.basename(path).startswith(prefix) and sha256(path) in pin.hashes:
             return path
     raise LookupError(
         "%s holds no wheel of %s==%s with the lock's sha256: fetch the lock first (tools/setup)"
