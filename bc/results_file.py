@@ -15,7 +15,11 @@ found until then. Torch-free: the test gives the versions.
 import json
 import os
 
+from bc import manifest
+
 NAME = "results.json"
+# What a test says about itself beside its methods: what it ran under.
+ABOUT = ("torch", "torch_git", "torchao", "python", "host", "repository", "wheel")
 RESULTS = ("pass", "recorded", "fail", "skip")
 METHOD_KEYS = ("corpus", "engine", "result", "message", "outcomes")
 
@@ -32,10 +36,7 @@ class ResultsFile:
             raise ValueError("result %r is none of %s" % (result, ", ".join(RESULTS)))
         self.found["methods"].append(dict(zip(METHOD_KEYS, (corpus, engine, result, message, list(outcomes)))))
         if self.path:
-            partial = self.path + ".partial"
-            with open(partial, "w", encoding="utf-8") as f:
-                json.dump(self.found, f, indent=1, sort_keys=True)
-            os.replace(partial, self.path)
+            manifest.write_atomically(self.path, json.dumps(self.found, indent=1, sort_keys=True))
 
 
 def problem(found):

@@ -133,7 +133,7 @@ def test_page_keeps_hostile_text_as_text(output_path):
         method("today", "fbgemm", "fail", "</script><script>alert(1)</script> & <b>bold</b>"),
     ])
     builds, table, rows, engines, cells = load(output_path)
-    text = page.render(builds, rows, engines, cells, table)
+    text = page.render(builds, rows, engines, cells, table, page.summarize(builds, rows, engines, cells, table))
     assert text.count("<script") == 2  # the data block and the page's own script
     assert "<b>bold</b>" not in text
     data = text.split('<script type="application/json" id="data">', 1)[1].split("</script>", 1)[0]
@@ -187,7 +187,7 @@ def test_rows_of_a_case_stay_together(tmp_path):
     cases = [row.case for row in rows]
     assert cases.index("test_linear_relu") == cases.index("test_linear") + cases.count("test_linear")
     assert rows[cases.index("test_linear_relu") - 1] == results.Row("test_linear", "1.2.3")
-    text = page.render([build], rows, engines, cells, table)
+    text = page.render([build], rows, engines, cells, table, page.summarize([build], rows, engines, cells, table))
     assert text.count('rowspan="%d">test_linear<' % cases.count("test_linear")) == 1
 
 

@@ -89,7 +89,7 @@ def report(tmp_path_factory):
     ]
     rows, engines, cells = results.grid(builds, table, corpora.load())
     path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_text(page.render(builds, rows, engines, cells, table))
+    path.write_text(page.render(builds, rows, engines, cells, table, page.summarize(builds, rows, engines, cells, table)))
     with chromium.host_browser(width=1400, height=900) as browser:
         browser.open(path)
         yield browser

@@ -210,9 +210,10 @@ def summarize(builds, rows, engines, cells, table):
     return counts, changes
 
 
-def render(builds, rows, engines, cells, table, notes=(), title="quant-bc compatibility report"):
-    """The page's HTML text; notes: lines about where results were found (results.read_builds)."""
-    counts, changes = summarize(builds, rows, engines, cells, table)
+def render(builds, rows, engines, cells, table, summary, notes=(), title="quant-bc compatibility report"):
+    """The page's HTML text. summary: summarize()'s, which the caller reports too; notes: lines about where
+    results were found (results.read_builds)."""
+    counts, changes = summary
     data = {}
     out = [
         "<!DOCTYPE html>",
@@ -295,6 +296,7 @@ def _grid(builds, rows, engines, cells, table, ids, data):
         '<h2>Cases</h2><table class="grid"><thead><tr><th rowspan="2">case</th><th rowspan="2">corpus</th>%s</tr>'
         "<tr>%s</tr></thead><tbody>" % (top, second)
     ]
+    spans = collections.Counter(row.case for row in rows)
     previous = None
     for row in rows:
         own = _engines_of(row.case, table)
@@ -322,8 +324,7 @@ def _grid(builds, rows, engines, cells, table, ids, data):
                     )
                 )
         # The case's name once, beside all of its corpora.
-        span = sum(1 for other in rows if other.case == row.case)
-        name = "" if row.case == previous else '<th class="row" rowspan="%d">%s</th>' % (span, html.escape(row.case))
+        name = "" if row.case == previous else '<th class="row" rowspan="%d">%s</th>' % (spans[row.case], html.escape(row.case))
         previous = row.case
         out.append('<tr>%s<th class="row">%s</th>%s</tr>' % (name, html.escape(row.corpus), "".join(tds)))
     out.append("</tbody></table>")

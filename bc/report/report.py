@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from bc import case_table, corpora
+from bc import case_table, corpora, manifest
 from bc.report import page, results
 
 
@@ -58,11 +58,9 @@ def main(argv=None):
     table = case_table.load_table()
     rows, engines, cells = results.grid(builds, table, corpora.load())
     out = os.path.join(here, args.out)
-    partial = out + ".partial"
-    with open(partial, "w", encoding="utf-8") as f:
-        f.write(page.render(builds, rows, engines, cells, table, notes))
-    os.replace(partial, out)
-    counts, changes = page.summarize(builds, rows, engines, cells, table)
+    summary = page.summarize(builds, rows, engines, cells, table)
+    counts, changes = summary
+    manifest.write_atomically(out, page.render(builds, rows, engines, cells, table, summary, notes))
     for build in builds:
         print("%-28s %s" % (build.title, ", ".join("%d %s" % (n, page.WORDS[s]) for s, n in counts[build.name].items())))
     print("%d cells differ from %s's" % (len(changes), builds[0].name) if len(builds) > 1 else "one build only")

@@ -33,7 +33,7 @@ _CONFIGURATION = re.compile(r"^[a-z0-9_]+-(?:fastbuild|opt|dbg)(?:-(?P<build>[A-
 class Build:
     name: str  # today, next, wheel, ...
     cases: dict  # case -> its results.json, or a stand-in built from test.xml
-    versions: dict  # torch, torch_git, torchao, python, host, wheel: from the first case that says
+    versions: dict  # results_file.ABOUT: from the first case that says each
 
     @property
     def title(self):
@@ -100,7 +100,7 @@ def read_builds(testlogs, builds_of=None):
 def _versions(results):
     versions = {}
     for found in results:
-        for key in ("torch", "torch_git", "torchao", "python", "host", "wheel"):
+        for key in results_file.ABOUT:
             if found.get(key) and key not in versions:
                 versions[key] = found[key]
     return versions
