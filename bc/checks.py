@@ -22,7 +22,7 @@ import warnings
 
 import torch
 
-from bc import case_table, compare, engines, modules, pickles
+from bc import case_table, compare, engines, modules, pickles, torch_api
 
 
 def _run_steps(case, golden, engine, steps, recorded, outcomes):
@@ -87,7 +87,7 @@ def load_state(module, saved, assign=False):
     device takes the saved tensors themselves, as torchao's users load) has
     nothing to fall back on: a missing key is refused too.
     """
-    result = module.load_state_dict(saved, strict=False, assign=assign)
+    result = torch_api.load_state_dict(module, saved, assign)
     if result.unexpected_keys:
         raise RuntimeError(
             "saved keys refused by today's %s: %s" % (type(module).__name__, ", ".join(sorted(result.unexpected_keys)))

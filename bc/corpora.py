@@ -114,6 +114,16 @@ def build_lock(build):
     return os.path.join("third_party", "builds", build, "requirements_lock.txt")
 
 
+def ci_left_out(path=RELEASES_PATH):
+    """{release: why} of the past releases whose environments CI never makes (bc/releases.bzl, CI_LEFT_OUT)."""
+    return dict(case_table.read_constants(path)["CI_LEFT_OUT"])
+
+
+def every_lock(path=RELEASES_PATH):
+    """Every lock of the workspace, relative to it: today's, each past release's, each torch build's."""
+    return [corpus.lock for corpus in load(path).values()] + [build_lock(build) for build in locked_builds(path)]
+
+
 def torchao_pairs(path=RELEASES_PATH):
     """{torchao release: the torch it was built against}, bc/releases.bzl's TORCHAO_PAIRS."""
     return dict(case_table.read_constants(path)["TORCHAO_PAIRS"])

@@ -24,7 +24,7 @@ load("//third_party/releases:repositories.bzl", "python_repository", "release_re
 load(":cases.bzl", "GOLDEN_PREFIX", "QENGINES")
 load(":corpus/cpu_variants.bzl", "CPU_SENSITIVE_CASES", "CPU_VARIANTS")
 load(":json_file.bzl", "json_file")
-load(":releases.bzl", "RELEASES", "TODAY", "TODAY_LEFT_OUT")
+load(":releases.bzl", "CI_LEFT_OUT", "RELEASES", "TODAY", "TODAY_LEFT_OUT")
 
 # No platform has these constraint values (//bc:BUILD.bazel), so a target that
 # lists one is SKIPPED, and `bazel cquery` names the reason.
@@ -279,34 +279,42 @@ def bc_cases(name, cases):
     )
 
 def cpu_invariance(name, cases):
-    """Probes of the CPU-sensitive cases of every corpus under each CPU variant, and the manual test <name>.
+    """Probes of the CPU-sensitive cases of every corpus under each CPU variant, and two manual tests of them.
 
     Manual: the probes of past releases fetch their environments (several GB),
-    which `bazel test //...` must not; CI runs it by name.
+    which `bazel test //...` must not. <name>, which CI runs by name, holds
+    every corpus but CI_LEFT_OUT's (bc/releases.bzl: environments CI never
+    makes); cpu_invariance_every_corpus_test holds them all, for whoever
+    changes one of those.
 
     Args:
       name: the py_test comparing each probe with the pinned generator's output.
       cases: CASES of bc/cases.bzl.
     """
-    data = []
+    data = {}  # corpus -> its pinned generators and probes
     for case in [c for c in cases if c["name"] in CPU_SENSITIVE_CASES]:
         for corpus, _ in _corpora_of(case):
             pinned = _generator_name(case["name"], corpus)
-            data.append(":" + pinned)
+            data.setdefault(corpus, []).append(":" + pinned)
             for variant in CPU_VARIANTS:
                 # Not generate_*: a probe writes no corpus (regenerate builds generate_* targets only).
                 probe = "cpu_probe_%s_%s" % (variant, pinned[len("generate_"):])
                 _generator(probe, case["name"], corpus, cpu_variant = variant)
-                data.append(":" + probe)
-    native.py_test(
-        name = name,
-        size = "small",
-        srcs = ["corpus/cpu_invariance_test.py"],
-        main = "corpus/cpu_invariance_test.py",
-        data = data + ["corpus/cpu_variants.bzl"],
-        tags = ["manual"],
-        deps = [
-            ":pinning",
-            ":ulps",
-        ],
-    )
+                data[corpus].append(":" + probe)
+    for test, corpora in [
+        (name, [corpus for corpus in data if corpus not in CI_LEFT_OUT]),
+        ("cpu_invariance_every_corpus_test", list(data)),
+    ]:
+        native.py_test(
+            name = test,
+            size = "small",
+            srcs = ["corpus/cpu_invariance_test.py"],
+            main = "corpus/cpu_invariance_test.py",
+            data = [probe for corpus in corpora for probe in data[corpus]] + ["corpus/cpu_variants.bzl"],
+            env = {"BC_CORPORA": ",".join(corpora)},
+            tags = ["manual"],
+            deps = [
+                ":pinning",
+                ":ulps",
+            ],
+        )

@@ -90,6 +90,17 @@ def default_tolerances(actual, expected):
     return torch_defaults(actual, expected)
 
 
+def load_state_dict(module, saved, assign):
+    """module.load_state_dict(saved, strict=False); assign=True takes the saved tensors themselves.
+
+    load_state_dict's assign came with 2.1: the checks that bisect runs under
+    1.6.0 to 2.0 do not pass it (torchao's checks, which assign, need torch 2.5).
+    """
+    if assign:
+        return module.load_state_dict(saved, strict=False, assign=True)
+    return module.load_state_dict(saved, strict=False)
+
+
 def extensible_weights_only():
     """torch.serialization.safe_globals (2.5 on): the weights-only loader with globals added; None before."""
     return getattr(torch.serialization, "safe_globals", None)

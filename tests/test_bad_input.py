@@ -8,12 +8,13 @@ serialized/ directory, breaks them there, and checks what the test harness
 import os
 import pickle
 import struct
+import traceback
 import zipfile
 
 import pytest
 import torch
 
-from bc import case_table, checks, engines, golden_io, kinds, manifest
+from bc import case_table, checks, engines, golden_io, harness, kinds, manifest
 from tests.golden_copies import adopt, copy_case, verify_error
 
 TABLE = case_table.load_table()
@@ -211,3 +212,26 @@ def test_a_refused_golden_file_reads_as_one_block_naming_case_corpus_engine_file
     )
     failed = checks.failure(case, "1.6.0", "fbgemm", ["case test_linear, engine fbgemm, loader eager, file F:"])
     assert failed.startswith("test_linear, corpus 1.6.0, under engine fbgemm: 1 problem (host: ")
+
+
+def test_a_refusal_is_raised_the_same_for_every_engine_without_growing(corpus, tmp_path):
+    # The case test checks one corpus under each engine; a refused file fails each the same way, and the refusal
+    # must not carry the frames of every earlier raise (docs/failures.md: one block per method, no traceback).
+    case, golden = corpus("test_linear")
+    with open(golden.path("input"), "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    run = harness.CaseInCorpus(case, "today", directory=golden.directory)
+    raised = []
+    for engine in ("fbgemm", "qnnpack", "x86"):
+        with pytest.raises(golden_io.GoldenError) as error:
+            run.check(engine, harness.RECORDED)
+        raised.append(error.value)
+    assert raised[0] is raised[1] is raised[2]
+    assert "changed without a manifest update" in str(raised[0])
+    frames = len(traceback.extract_tb(raised[2].__traceback__))
+    with pytest.raises(golden_io.GoldenError) as again:
+        run.check("onednn", harness.RECORDED)
+    assert len(traceback.extract_tb(again.value.__traceback__)) == frames

@@ -88,6 +88,16 @@ def test_bisection_names_the_first_failing_and_the_last_passing_release():
     assert len(calls) == len(set(calls)) < len(RELEASES)  # each release once, not all of them
 
 
+def test_the_end_points_alone_say_whether_anything_changed_between_them():
+    history = dict.fromkeys(RELEASES, FAIL)
+    history.update({"1.13.1": PASS, "2.0.0": PASS})
+    judge, calls = judge_by(history)
+    outcome = bisect.bisect([RELEASES[0], RELEASES[-1]], judge)
+    assert calls == ["1.13.1", "2.13.0"]
+    assert outcome.conclusion(ends_only=True) == (
+        "the end points differ: 1.13.1 pass, 2.13.0 fail. Without --ends, bisect names the first failing release.")
+
+
 def test_a_release_that_cannot_be_installed_is_skipped_and_named():
     history = dict.fromkeys(RELEASES, FAIL)
     history.update({"1.13.1": PASS, "2.0.0": PASS, "2.0.1": SKIP})

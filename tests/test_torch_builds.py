@@ -22,3 +22,11 @@ def test_each_builds_lock_pins_its_requirements_for_its_repository(build):
 
 def test_a_build_is_not_todays_name():
     assert corpora.TODAY not in BUILDS and all(entry["repository"] != "pypi" for entry in BUILDS.values())
+
+
+def test_every_lock_names_each_builds_lock_beside_the_corpora_ones():
+    # tools/prune_wheels keeps the wheels these name: the next build's 5 GB must not look stale.
+    locks = corpora.every_lock()
+    assert corpora.TODAY_LOCK in locks
+    assert all(corpora.build_lock(build) in locks for build in corpora.locked_builds())
+    assert all(corpus.lock in locks for corpus in corpora.load().values())

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import subprocess
 
 from third_party.pypi import wheels
 
@@ -29,3 +30,46 @@ def test_only_files_no_lock_names_by_digest_are_left_to_remove(tmp_path):
 
 def test_sizes_read_in_the_unit_that_fits():
     assert [wheels.human(size) for size in (3_400_000_000, 17_316_263, 14_757)] == ["3.4 GB", "17.3 MB", "14.8 kB"]
+
+
+def test_a_download_enters_the_directory_only_when_it_ends_well(tmp_path):
+    wheels_dir = tmp_path / "wheels"
+    wheels_dir.mkdir()
+    (wheels_dir / "a-1.0-py3-none-any.whl").write_bytes(b"there before")
+    before = os.stat(wheels_dir / "a-1.0-py3-none-any.whl")
+    with wheels.staged(str(wheels_dir)) as staging:
+        # pip finds what the directory holds, so it downloads only what is missing.
+        assert sorted(os.listdir(staging)) == ["a-1.0-py3-none-any.whl"]
+        assert os.path.dirname(staging) == str(wheels_dir)
+        assert [path for path, _ in wheels.files(str(wheels_dir))] == [str(wheels_dir / "a-1.0-py3-none-any.whl")]
+        with open(os.path.join(staging, "b-2.0-py3-none-any.whl"), "wb") as f:
+            f.write(b"whole and checked")
+    assert sorted(os.listdir(wheels_dir)) == ["a-1.0-py3-none-any.whl", "b-2.0-py3-none-any.whl"]
+    assert (wheels_dir / "b-2.0-py3-none-any.whl").read_bytes() == b"whole and checked"
+    assert os.stat(wheels_dir / "a-1.0-py3-none-any.whl").st_ino == before.st_ino
+
+
+def test_an_interrupted_download_leaves_nothing_in_the_directory(tmp_path):
+    wheels_dir = tmp_path / "wheels"
+    try:
+        with wheels.staged(str(wheels_dir)) as staging:
+            with open(os.path.join(staging, "torch-1.6.0-cp38-cp38-manylinux1_x86_64.whl"), "wb") as f:
+                f.write(b"the first 100 MB of 750")
+            raise KeyboardInterrupt  # bisect turns SIGINT, SIGTERM and SIGHUP into this
+    except KeyboardInterrupt:
+        pass
+    assert os.listdir(wheels_dir) == []
+
+
+def test_a_process_killed_outright_leaves_a_folder_the_next_download_removes(tmp_path):
+    wheels_dir = tmp_path / "wheels"
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid names no process now
+    abandoned = wheels_dir / (wheels.STAGING % ended.pid + "x1")
+    abandoned.mkdir(parents=True)
+    (abandoned / "torch-1.6.0-cp38-cp38-manylinux1_x86_64.whl").write_bytes(b"cut short")
+    running = wheels.STAGING % os.getpid() + "x2"  # a download of a process that still runs
+    (wheels_dir / running).mkdir()
+    with wheels.staged(str(wheels_dir)):
+        pass
+    assert os.listdir(wheels_dir) == [running]

@@ -1,6 +1,6 @@
 """Names the first torch release that fails a case on a past corpus: `bazel run //bc:bisect`.
 
-    bazel run //bc:bisect -- CASE --corpus RELEASE [--engine ENGINE] [--loader LOADER] [--range A..B] [--linear]
+    bazel run //bc:bisect -- CASE --corpus RELEASE [--engine ENGINE] [--loader LOADER] [--range A..B] [--linear | --ends]
     bazel run @quant_bc//bc:bisect -- --model //pkg:name --since RELEASE [...]   (in your workspace)
 
 A target of yours (bc/own_models/defs.bzl) is judged as a case on a corpus is:
@@ -30,7 +30,7 @@ The checks run with no network and a private /tmp (user, network and mount
 namespaces, by unshare); where that is impossible, a case whose files hold
 code (a torch.package) is refused. Ctrl-C, SIGTERM or SIGHUP stops every
 process bisect started (pip under its wrapper too) and removes everything
-they wrote outside the shared wheel directory.
+they wrote; a wheel enters the shared wheel directory only whole and checked.
 """
 
 import argparse
@@ -85,7 +85,10 @@ class Outcome:
         ordered = sorted(self.tried, key=lambda row: resolve.release_key(_version(row[0])))
         return ", ".join("%s %s" % (release, result) for release, result, _ in ordered)
 
-    def conclusion(self):
+    def conclusion(self, ends_only=False):
+        if ends_only and self.first_failing is not None:
+            return "the end points differ: %s pass, %s fail. Without --ends, bisect names the first failing release." % (
+                self.last_passing, self.first_failing)
         if self.non_monotonic:
             return "non-monotonic history: %s. No single first failing release." % self.history()
         if self.same_ends:
@@ -396,6 +399,7 @@ class Environments:
             return self.probe(interpreter, [self.workspace] + self.also + [site_packages], targets)
         finally:
             _remove(target, self.report)
+            wheels.remove_abandoned(self.wheels)  # an interrupted download's folder (wheels.staged)
 
     def probe(self, interpreter, path, targets):
         """[(PASS | FAIL | SKIP, first problem line)] of probe_checks, in one process of that interpreter and path."""
@@ -523,6 +527,8 @@ def main(argv):
     parser.add_argument("--loader", help="judge by that loader's checks only: the loader of one record of the case")
     parser.add_argument("--range", help="A..B: only the releases from A to B")
     parser.add_argument("--linear", action="store_true", help="try every release in order instead of bisecting")
+    parser.add_argument("--ends", action="store_true",
+                        help="try the two end points only (two installs): whether anything changed between them")
     parser.add_argument("--model", metavar="LABEL",
                         help="instead of a case: a quant_bc_model_test() target of the workspace bisect runs in "
                              "(its spec is read from bazel-bin: build it first)")
@@ -535,9 +541,9 @@ def main(argv):
     if not workspace:
         raise BisectError("it reads the corpus in the source tree: run it with `bazel run //bc:bisect -- ...`")
     if args.records:
-        if args.case or args.corpus or args.loader or args.engine or args.range or args.linear or args.model:
+        if args.case or args.corpus or args.loader or args.engine or args.range or args.linear or args.ends or args.model:
             raise BisectError("--records %s judges every record itself: give no case, --corpus, --engine, --loader, "
-                              "--range, --linear or --model with it" % args.records)
+                              "--range, --linear, --ends or --model with it" % args.records)
         return every_record(args.records, workspace)
     if args.model:
         if args.case or args.corpus:
@@ -559,7 +565,9 @@ def main(argv):
     today = pinned.locked_version("torchao" if torchao else "torch", lock).split("+")[0]
     low, high = parse_range(args.range) if args.range else (low, today)
     target = Target(case, files, engine_for(case, args.engine), args.loader)
-    return bisect_target(target, torchao, low, high, today, args.linear)
+    if args.ends and args.linear:
+        raise BisectError("--ends tries the end points only, --linear every release: give one of them")
+    return bisect_target(target, torchao, low, high, today, args.linear, args.ends)
 
 
 def suite_case(name, corpus_name):
@@ -608,8 +616,9 @@ def model_target(label, since, workspace):
     return case, ModelFiles(label, workspace, spec), torchao, low
 
 
-def bisect_target(target, torchao, low, high, today, linear):
-    """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target."""
+def bisect_target(target, torchao, low, high, today, linear, ends=False):
+    """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target; only
+    the two end points if ends."""
     confine = confinement(target.case)
     found = _interpreters()
     if torchao:
@@ -621,6 +630,8 @@ def bisect_target(target, torchao, low, high, today, linear):
     releases = [(release, python) for release, python in releases if python in found]
     if len(releases) < 2:
         raise BisectError("fewer than two releases from %s to %s to try here; widen --range" % (low, high))
+    if ends:
+        releases = [releases[0], releases[-1]]
     pythons = dict(releases)
     files = target.corpus.name if isinstance(target.corpus, ModelFiles) else "the %s corpus" % target.corpus.name
     print("bisecting %s on %s under engine %s: %d releases from %s to %s"
@@ -642,7 +653,7 @@ def bisect_target(target, torchao, low, high, today, linear):
             return result, problem
 
         outcome = bisect([release for release, _ in releases], judge, linear=linear, announce=announce)
-    print(outcome.conclusion())
+    print(outcome.conclusion(ends_only=ends))
     return 0 if outcome.first_failing or outcome.same_ends else 1
 
 

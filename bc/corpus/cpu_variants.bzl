@@ -3,8 +3,9 @@
 Each variant tells the libraries in torch that they run on a lesser or
 another CPU. //bc:cpu_invariance_test generates the CPU-sensitive cases of
 every corpus under each variant (bc/corpus/pinned.py applies it over the pins) and
-requires the pinned bytes; the control must change them, which shows that the
-variants reach the kernels that once differed between CPUs (docs/reproducibility.md).
+requires the pinned bytes under every variant that tells of another CPU; the
+control must change them, which shows that the variants reach the kernels that
+once differed between CPUs (docs/reproducibility.md).
 
 Starlark reads this file (bc/defs.bzl declares the probes) and so does Python
 (bc/corpus/pinned.py). Keep it literals only.
@@ -40,21 +41,18 @@ CPU_SENSITIVE_CASES = [
 ]
 
 # The variants that replace the MKL_CBWR pin instead of telling MKL of another
-# CPU, and the cases whose bytes that pin alone holds. MKL_CBWR=COMPATIBLE runs
-# one SGEMM code path on every x86-64 CPU (Intel's conditional numerical
-# reproducibility; MKL_ENABLE_INSTRUCTIONS, which does tell of a lesser or
-# greater CPU, leaves these bytes as they are). A PT2E program's qparams are
-# the float32 range of activations that SGEMM computed, so each of these
-# variants changed them in every corpus that holds one (measured on an AMD
-# EPYC with AVX-512), and one at least must, which shows the pin is what holds
-# them (a branch the CPU lacks may fall back to another); the others must not.
+# CPU. MKL_CBWR=COMPATIBLE runs one SGEMM code path on every x86-64 CPU
+# (Intel's conditional numerical reproducibility); another branch may run
+# other kernels, and which bytes that changes depends on the CPU: on an AMD
+# EPYC (family 25) only the PT2E programs' qparams moved, on an Intel Xeon
+# (family 6, model 167) the QAT, convolution and LSTM cases too (issue 32). So
+# they are probes of the pin, reported, never held to the pinned bytes: they
+# are a configuration, not a CPU (docs/reproducibility.md).
 MKL_CBWR_VARIANTS = [
     "mkl_cbwr_sse4_2",
     "mkl_cbwr_avx2",
     "mkl_cbwr_avx512",
 ]
-
-MKL_CBWR_HELD_CASES = ["test_pt2e_xnnpack_static_per_tensor"]
 
 # The releases whose MKL (2019.0.5, 2020.0) reads MKL_DEBUG_CPU_TYPE, which the
 # control sets: there it must change some bytes. The oneMKL of torch 2.x

@@ -1,11 +1,20 @@
 """The distributions the suite imports, from the torch build --//bc:torch chooses (bc/releases.bzl, TORCH_BUILDS).
 
 Each is an alias whose select() names one repository per build: analysis follows
-the chosen branch only, so a build not chosen is never fetched (`bazel query
-'deps(...)'` and `bazel fetch` follow every branch, and fetch them all).
+the chosen branch only, so a build not chosen is never fetched. `bazel query
+'deps(...)'` and `bazel fetch` follow every branch, and fetch them all: a build
+that --config=<build> did not choose is then a stand-in that costs nothing
+(chosen.bzl).
 """
 
 load("//bc:releases.bzl", "TORCH_BUILDS")
+
+# The distributions the suite imports (hub names, as @pypi//<name> spells them): an alias each, chosen by build.
+DISTRIBUTIONS = [
+    "absl_py",
+    "torch",
+    "torchao",
+]
 
 def torch_build_aliases(name, distributions):
     """One alias per distribution, and a filegroup <name> of them.

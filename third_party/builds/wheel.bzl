@@ -2,8 +2,8 @@
 
 wheel.py checks the wheel and writes a lock: the first of `locks` whose pins meet the wheel's requirements,
 with torch pinned to the wheel's version and sha256. install_lock() installs it as @pypi's lock is installed,
-pip finding the wheel in a folder that holds only a link to it. Bazel fetches this repository only when
---//bc:torch=wheel chooses it (--config=wheel), and fetches it again when the variable changes.
+pip finding the wheel in a folder that holds only a link to it. It installs only when --config=wheel chose it
+(chosen.bzl), and Bazel fetches it again when the variable changes.
 
 Bazel does not fetch it again when the file at an unchanged path changes (a rebuild into the same dist/).
 So :site_packages, which every hub target is, depends on the `wheel_unchanged` action, which hashes the wheel
@@ -12,6 +12,8 @@ file behind the link on every build, and hashes it again when its size, modifica
 """
 
 load("//third_party/pypi:pypi.bzl", "PYPI_ATTRS", "PYPI_ENVIRON", "install_lock", "pinned_python", "workspace_pythonpath")
+load(":chosen.bzl", "BUILD_VARIABLE", "chosen", "stand_in")
+load(":defs.bzl", "DISTRIBUTIONS")
 
 WHEEL_VARIABLE = "QUANT_BC_TORCH_WHEEL"
 
@@ -19,6 +21,9 @@ WHEEL_VARIABLE = "QUANT_BC_TORCH_WHEEL"
 _SITE_PACKAGES_DATA = '        "environment.txt",\n'
 
 def _torch_wheel_repository_impl(rctx):
+    if not chosen(rctx, rctx.attr.build):
+        stand_in(rctx, rctx.attr.build, DISTRIBUTIONS)
+        return
     interpreter = pinned_python(rctx)
     path = rctx.os.environ.get(WHEEL_VARIABLE, "")
     args = [interpreter, rctx.path(rctx.attr._wheel), "--variable", WHEEL_VARIABLE, "--wheel", path, "--repo", rctx.path(".")]
@@ -44,7 +49,7 @@ def _torch_wheel_repository_impl(rctx):
 
     # The message is a file, not shell text: the path is the user's, and may hold $, quotes or backticks.
     rctx.file("wheel_changed.txt", ("@{name}: the wheel at {path} changed since @{name} installed it (installed sha256 " +
-                                    "{sha256}). Remedy: bazel sync --only={name}, with {variable} set, then run the " +
+                                    "{sha256}). Remedy: bazel sync --only={name} --config=wheel, with {variable} set, then run the " +
                                     "command again.\n").format(
         name = rctx.name,
         path = path,
@@ -79,12 +84,11 @@ genrule(
 
 torch_wheel_repository = repository_rule(
     implementation = _torch_wheel_repository_impl,
-    environ = [WHEEL_VARIABLE] + PYPI_ENVIRON,
+    environ = [WHEEL_VARIABLE, BUILD_VARIABLE] + PYPI_ENVIRON,
     attrs = dict(
         PYPI_ATTRS,
+        build = attr.string(mandatory = True, doc = "the build's name in bc/releases.bzl's TORCH_BUILDS"),
         locks = attr.label_list(mandatory = True, allow_files = True, doc = "the locks whose pins the wheel may take, in order"),
         _wheel = attr.label(default = "//third_party/builds:wheel.py", allow_single_file = True),
-        # What wheel.py imports of this workspace besides lockfile.py (PYPI_ATTRS): named, so an input.
-        _wheels = attr.label(default = "//third_party/pypi:wheels.py", allow_single_file = True),
     ),
 )

@@ -4,7 +4,7 @@
 
   1. downloads the requirements and what they need into the shared wheel
      directory (only what it lacks; pip checks each file against the digest
-     the index publishes);
+     the index publishes, and it enters the directory only whole: wheels.staged);
   2. resolves them again from those files alone and pins each to its sha256
      (resolve.py), as tools/lock does;
   3. installs the pins with --require-hashes into TARGET/site-packages
@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 from third_party.pypi import install, resolve
+from third_party.pypi import wheels as wheels_dir
 
 SITE_PACKAGES = "site-packages"
 
@@ -27,7 +28,8 @@ SITE_PACKAGES = "site-packages"
 def build(requirements, target, wheels, report=print):
     python = "CPython %d.%d" % sys.version_info[:2]
     report("  downloading %s and what they need for %s into %s" % (" ".join(requirements), python, wheels))
-    resolve.pip(sys.executable, "download", "--quiet", "--quiet", "--only-binary=:all:", "--dest", wheels, *requirements)
+    with wheels_dir.staged(wheels) as staging:
+        resolve.pip(sys.executable, "download", "--quiet", "--quiet", "--only-binary=:all:", "--dest", staging, *requirements)
     requirements_in = os.path.join(target, "requirements.in")
     with open(requirements_in, "w", encoding="utf-8") as f:
         f.write("".join(requirement + "\n" for requirement in requirements))

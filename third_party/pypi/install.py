@@ -15,7 +15,9 @@ interpreter, inside the repository directory. It
      on (see --exclude);
   3. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
      `import torch` does not recompile in every test and the repository has the
-     same bytes in every output base;
+     same bytes in every output base; then makes each file one hard link with
+     every identical file of the other environments (share_identical_files):
+     torch releases share their nvidia-* libraries;
   4. writes environment.txt, the locked pins without comments: the installed
      set is one environment (torch and pytest import what they find, not only
      what they declare), so a changed pin re-runs every test, and a
@@ -51,14 +53,18 @@ import os
 import py_compile
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 
 from third_party.pypi import lockfile
+from third_party.pypi import wheels as wheels_dir
 
 SITE_PACKAGES = "site-packages"
 ENVIRONMENT = "environment.txt"
+# Beside environments/: one hard link per distinct file content of every environment (share_identical_files).
+STORE = "store"
 
 
 def normalize(name):
@@ -77,8 +83,8 @@ def pip_install(lock, target, wheels):
         "--quiet", "--quiet",  # keep pip's errors (a hash mismatch), drop the chatter
         "--requirement", lock,
     ]
-    os.makedirs(wheels, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "--dest", wheels, *common], check=True)
+    with wheels_dir.staged(wheels) as staging:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--dest", staging, *common], check=True)
     subprocess.run(
         [
             sys.executable, "-m", "pip", "install",
@@ -173,6 +179,38 @@ def write_build_files(repo, dists):
         )
 
 
+def share_identical_files(directory, store):
+    """Makes each file of directory one hard link with every identical file of the other environments.
+
+    store holds one link per content (sha256 and executable bit) any
+    environment has: a file whose content is there is replaced by a link to
+    it, any other is linked there. The CUDA builds of torch 2.5.1 and 2.6.0
+    pin the same nvidia-* wheels, as 2.8.0 and 2.10.0 do, and identical
+    sources give identical .pyc files (compile_bytecode): each is on disk once.
+    Environments are never written after they are made, so a shared inode
+    is never changed through one of them. A store entry whose link count is 1
+    is held by no environment.
+    """
+    os.makedirs(store, exist_ok=True)
+    for root, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            status = os.lstat(path)
+            if not stat.S_ISREG(status.st_mode) or status.st_size == 0:
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            kept = os.path.join(store, "%s-%o" % (digest.hexdigest(), stat.S_IMODE(status.st_mode)))
+            try:
+                os.link(path, kept)
+            except FileExistsError:
+                linked = path + ".shared"
+                os.link(kept, linked)
+                os.replace(linked, path)
+
+
 def environment_key(pins, exclude):
     """What the installed directory depends on, hashed: the pins, the exclusions, the interpreter, this installer."""
     digest = hashlib.sha256()
@@ -198,6 +236,7 @@ def installed(lock, wheels, exclude, pins):
                     os.remove(os.path.join(site_packages, path))
             prune(site_packages, exclude)
             compile_bytecode(site_packages)
+            share_identical_files(site_packages, os.path.join(os.path.dirname(environments), STORE))
             os.rename(partial, shared)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)

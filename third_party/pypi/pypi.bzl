@@ -89,6 +89,8 @@ PYPI_ATTRS = {
     "timeout": attr.int(default = 1800),
     "_installer": attr.label(default = "//third_party/pypi:install.py", allow_single_file = True),
     "_lockfile": attr.label(default = "//third_party/pypi:lockfile.py", allow_single_file = True),
+    # install.py imports it (the wheel directory's staged downloads): named, so an input.
+    "_wheels": attr.label(default = "//third_party/pypi:wheels.py", allow_single_file = True),
 }
 
 pypi_repository = repository_rule(

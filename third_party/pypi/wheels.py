@@ -3,13 +3,17 @@
 @pypi and each @torch_<release> download into it only the wheels it lacks
 (pypi.bzl computes the same path), and `bazel run //bc:bisect` adds the
 wheels of every release it tries: several GB each for PyPI's CUDA builds.
-`tools/prune_wheels` removes every file that no lock names by its sha256;
-tools/setup reports its size. Standard library only: it runs on the host.
+A file enters it only whole and checked (staged()). `tools/prune_wheels`
+removes every file that no lock names by its sha256; tools/setup reports its
+size. Standard library only: it runs on the host.
 """
 
+import contextlib
 import hashlib
 import os
+import shutil
 import sys
+import tempfile
 
 from third_party.pypi import lockfile
 
@@ -29,6 +33,47 @@ def files(wheels):
         if os.path.isfile(path) and not os.path.islink(path):
             found.append((path, os.path.getsize(path)))
     return found
+
+
+# A download in progress: a folder of the wheel directory (pip's --find-links reads no folder), named for its process.
+STAGING = ".download-%d-"
+
+
+@contextlib.contextmanager
+def staged(wheels):
+    """A private folder to `pip download --dest` into, whose new files then enter the wheel directory.
+
+    It starts with a hard link to each wheel already there, so pip downloads
+    only what is missing (and re-downloads a file whose sha256 is wrong). pip
+    checks each download against the lock's sha256 (--require-hashes) or the
+    one the index publishes, then copies it here; only when the block ends
+    without an error does each new file enter the wheel directory, by one
+    rename on the same file system. An interrupted or refused download leaves
+    nothing there: a wheel in it is only ever whole and checked. A process
+    killed outright leaves its folder, which the next staged() removes.
+    """
+    os.makedirs(wheels, exist_ok=True)
+    remove_abandoned(wheels)
+    staging = tempfile.mkdtemp(prefix=STAGING % os.getpid(), dir=wheels)
+    try:
+        for path, _ in files(wheels):
+            os.link(path, os.path.join(staging, os.path.basename(path)))
+        yield staging
+        for name in sorted(os.listdir(staging)):
+            downloaded, shared = os.path.join(staging, name), os.path.join(wheels, name)
+            if not (os.path.exists(shared) and os.path.samefile(downloaded, shared)):
+                os.replace(downloaded, shared)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_abandoned(wheels):
+    """Removes the staging folders of processes that no longer run (killed outright, or by a power cut)."""
+    prefix = STAGING.split("%")[0]
+    for name in os.listdir(wheels) if os.path.isdir(wheels) else []:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if name.startswith(prefix) and pid.isdigit() and not os.path.exists("/proc/%s" % pid):
+            shutil.rmtree(os.path.join(wheels, name), ignore_errors=True)
 
 
 def named_digests(lock_texts):
