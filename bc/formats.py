@@ -16,11 +16,10 @@ parse_conv_serialized_state (aten/src/ATen/native/quantized/cpu/conv_serializati
 The `_v3` cases' v3 states are written by bc/corpus/pickle_writer.py.
 """
 
-import json
 import zipfile
 
 from bc.pickles import FormatError, Global, Instance, container, inflation_problem, instances, read_pickle
-from bc.pt2_archive import FLAT_PROGRAM, PROGRAM
+from bc.pt2_archive import FLAT_PROGRAM, PROGRAM, read_json
 
 PACKED_PARAMS_MODULE = "__torch__.torch.classes.quantized"
 CONV_CLASSES = ("Conv2dPackedParamsBase", "Conv3dPackedParamsBase")
@@ -148,7 +147,7 @@ def _program(archive, names):
     programs = [name for name in names if name == FLAT_PROGRAM or name.split("/", 1)[-1] == PROGRAM]
     if not programs:
         return None
-    document = json.loads(archive.read(programs[0]))
+    document = read_json(archive.read(programs[0]))
     if not isinstance(document, dict) or not isinstance(document.get("schema_version", {}), dict):
         raise FormatError("%s is not a torch.export program (a JSON object with a schema_version)" % programs[0])
     version = document.get("schema_version", {})

@@ -9,6 +9,7 @@ change to one case out of every other case's inputs.
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -149,17 +150,27 @@ def write_atomically(path, text):
     """Replaces path with text in one rename: a reader sees the old file or the new one.
 
     A write that fails (a full disk) removes its scratch file before raising.
+    Nothing is written through a symbolic link: a link at path or at its
+    scratch name (a committed `x.json.tmp -> /elsewhere`) is refused, named.
     """
     scratch = path + SCRATCH_SUFFIX
+    for place in (path, scratch):
+        if os.path.islink(place):
+            raise OSError(errno.ELOOP, "%s is a symbolic link where quant-bc writes a file; nothing is written through "
+                                       "a link: remove it (`git rm` it if it is committed), then run the command again"
+                          % place)
     try:
-        with open(scratch, "w", encoding="utf-8") as f:
+        # O_NOFOLLOW: a link made at the scratch name after the check above is refused too.
+        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with open(descriptor, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(scratch, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(scratch)
+        if not os.path.islink(scratch):
+            with contextlib.suppress(OSError):
+                os.remove(scratch)
         raise
 
 

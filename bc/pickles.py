@@ -148,11 +148,20 @@ def walk(tree):
 
     An Instance's children are read after it is yielded, so a caller may
     replace its state (bc/corpus/pickle_writer.py does) and the walk follows.
+    A node is yielded at each reference, but a container, Instance or
+    persistent id is entered once: a pickle's memo lets a 600-byte file nest
+    2**60 references to one list, which a walk of every reference would take
+    centuries to finish.
     """
     stack = [tree]
+    entered = set()
     while stack:
         item = stack.pop()
         yield item
+        if isinstance(item, (Persistent, Instance, list, tuple, dict)):
+            if id(item) in entered:
+                continue
+            entered.add(id(item))
         if isinstance(item, Persistent):
             stack.append(item.pid)
         elif isinstance(item, Instance):

@@ -25,6 +25,7 @@ refuses such a file before torch.export.load sees it.
 import io
 import json
 import re
+import sys
 import zipfile
 
 from bc import pickles
@@ -97,6 +98,15 @@ _ELEMENT_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 2, 7: 4, 8: 8, 12: 1, 13: 2}
 
 def _relative(name, flat):
     return name if flat else name.split("/", 1)[-1]
+
+
+def read_json(data):
+    """A JSON member's document; ValueError if it is not JSON, or nests deeper than Python's parser recurses (a
+    hostile file: a program nests a few dozen levels)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("nested deeper than %d levels" % sys.getrecursionlimit()) from None
 
 
 def _json_problems(name, document, operators):
@@ -193,11 +203,11 @@ def problems(path, allowed_globals, operators=OPERATORS):
                 continue
             if relative.endswith(".json"):
                 try:
-                    document = json.loads(archive.read(info))
-                except ValueError as error:
-                    found.append("member %s is not JSON (%s)" % (name, error))
+                    document = read_json(archive.read(info))
+                    found += _json_problems(name, document, operators)
+                except (ValueError, RecursionError) as error:  # parsed, but too deep for the walk
+                    found.append("member %s is not JSON a program holds (%s)" % (name, error or "nested too deep"))
                     continue
-                found += _json_problems(name, document, operators)
                 if relative.endswith("_config.json"):
                     found += _payload_problems(name, document, sizes)
             elif relative.endswith(".pt"):

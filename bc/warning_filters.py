@@ -1,9 +1,11 @@
-"""Warnings torch prints that say nothing about compatibility, silenced.
+"""Warnings torch and torchao print that say nothing about compatibility, silenced.
 
 Call silence() before importing torch (the NumPy one is raised at import).
-Anything else torch warns about still shows.
+Anything else torch or torchao warns or logs still shows.
 """
 
+import logging
+import re
 import warnings
 
 _MESSAGES = [
@@ -25,6 +27,23 @@ _MESSAGES = [
 ]
 
 
+# Log records, by logger: torchao's wheels carry CUDA kernels that cannot load on a CPU host, and torchao
+# registers an Enum that today's torch handles natively; both are logged at every `import torchao`.
+_LOGGED = {
+    "torchao": re.compile(r"Failed to load \S*/_C_(cutlass|mxfp8)\w*\.[\w.-]*so: "),
+    "torch.utils._pytree": re.compile(r".* is an Enum subclass and is now natively supported by torch\.compile"),
+}
+
+
+def _drop_logged(logger, pattern):
+    def keep(record):
+        return not pattern.match(record.getMessage())
+
+    logging.getLogger(logger).addFilter(keep)
+
+
 def silence():
     for message in _MESSAGES:
         warnings.filterwarnings("ignore", message=message)
+    for logger, pattern in _LOGGED.items():
+        _drop_logged(logger, pattern)

@@ -18,8 +18,10 @@ CORPORA = corpora.load()
 
 
 class CorpusTest(parameterized.TestCase):
-    @parameterized.named_parameters((c.identifier, c) for c in CORPORA.values())
-    def test_every_file_belongs_to_a_case_and_every_case_has_its_files(self, corpus):
+    # Named by the corpus's name: absl prints a parameter's repr under a failing method's name.
+    @parameterized.named_parameters((c.identifier, c.name) for c in CORPORA.values())
+    def test_every_file_belongs_to_a_case_and_every_case_has_its_files(self, name):
+        corpus = CORPORA[name]
         # This file sits in the source tree's serialized/, where the corpus's runfiles lead.
         source_tree = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
         found = corpus_consistency.problems(

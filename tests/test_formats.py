@@ -131,3 +131,14 @@ def test_a_v3_case_holding_a_v2_archive_fails_the_corpus_test(v3_corpus):
         "test_conv2d_graph_v3: %s breaks the case's promise: promised ConvPackedParams v3, found "
         "Conv2dPackedParamsBase v2" % replaced,
     ]
+
+
+def test_a_pickle_of_shared_references_is_walked_once_per_object():
+    # 600 bytes whose memo nests 2**60 references to one list (a "billion laughs"): each list is entered once.
+    nested = []
+    for _ in range(60):
+        nested = [nested, nested]
+    data = pickle.dumps(nested, protocol=2)
+    assert len(data) < 1000
+    nodes = list(pickles.walk(pickles.read_pickle(data)))
+    assert len(nodes) == 1 + 2 * 60

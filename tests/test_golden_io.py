@@ -450,6 +450,11 @@ def _foreign_operator(marker):
     return _edit_program(lambda d: d["graph_module"]["graph"]["nodes"][0].update(target="torch.ops.aten.from_file.default"))
 
 
+def _deep_json(marker):
+    """A program 100,000 lists deep: Python's JSON parser gives up (RecursionError), and verify says so in one line."""
+    return lambda m: {n: b"[" * 100000 if n.endswith(pt2_archive.PROGRAM) else d for n, d in m.items()}
+
+
 def _extra_member(marker):
     return lambda m: dict(m, **{"archive/data/aotinductor/model.so": b"\x7fELF"})
 
@@ -467,6 +472,7 @@ HOSTILE_PROGRAMS = [
     (_empty_weight, "0.weight declares 1,000,000,000 bytes of weight_0, which holds 0", False),
     (_foreign_operator, "target 'torch.ops.aten.from_file.default' is not what a program of plain tensors holds there", False),
     (_extra_member, "member 'archive/data/aotinductor/model.so' is none that torch.export.load reads", False),
+    (_deep_json, "models/model.json is not JSON a program holds (nested deeper than", False),
 ]
 
 

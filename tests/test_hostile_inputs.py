@@ -140,6 +140,25 @@ with case_writer.exclusive(golden_dir, report=lambda line: print(line, flush=Tru
 """
 
 
+@pytest.mark.parametrize("where", ["scratch", "file"])
+def test_no_write_follows_a_committed_link(tree, where):
+    # A committed serialized/manifest/test_linear.json.tmp -> /outside/precious.txt made regenerate overwrite it.
+    golden_dir, _, outside = tree
+    path = manifest.manifest_path(golden_dir, LINEAR.name)
+    link = path + manifest.SCRATCH_SUFFIX if where == "scratch" else path
+    if where == "file":
+        os.remove(path)
+    precious = os.path.join(outside, "precious.txt")
+    os.symlink(precious, link)
+    with pytest.raises(OSError) as refused:
+        manifest.write_atomically(path, "{}")
+    assert refused.value.errno == errno.ELOOP
+    assert "%s is a symbolic link where quant-bc writes a file" % link in str(refused.value)
+    with open(precious) as f:
+        assert f.read() == "not the suite's to touch"
+    assert os.path.islink(link)  # named, left for the user to remove
+
+
 def test_overlapping_regenerates_never_lose_a_write(tmp_path):
     """30 trials: a forced rewrite of test_linear against a plain regenerate of another case."""
     other = TABLE["test_conv2d"]

@@ -80,6 +80,24 @@ def test_partial_case_restores_missing_files_when_the_rest_is_current(generated,
         assert read(golden, name) == read_generated(generated, name)
 
 
+def test_restoring_one_file_keeps_a_manifest_that_differs_only_in_the_writing_cpu(generated, golden):
+    # The restore command a failure suggests, on another machine than the corpus's writer: only the file comes back.
+    name = manifest.manifest_path("", CASE.name)
+    committed = json.loads(read_generated(generated, name))
+    committed.setdefault("producer", {})[manifest.WRITER_CPU] = {"vendor": "GenuineIntel", "family": "6", "model": "167"}
+    for part in CASE.golden_names():
+        os.makedirs(os.path.dirname(os.path.join(golden, name)), exist_ok=True)
+        with open(os.path.join(golden, part), "wb") as f:
+            f.write(read_generated(generated, part))
+    with open(os.path.join(golden, name), "w") as f:
+        json.dump(committed, f)
+    os.remove(os.path.join(golden, CASE.golden_names()[1]))
+    refused, report = run(generated, golden)
+    assert refused == 0 and "wrote state_dict" in report and "manifest" not in report
+    assert json.loads(read(golden, name)) == committed
+    assert read(golden, CASE.golden_names()[1]) == read_generated(generated, CASE.golden_names()[1])
+
+
 def test_partial_case_with_drifted_files_is_refused_and_untouched(generated, golden):
     present = CASE.golden_names()[0]
     with open(os.path.join(golden, present), "wb") as f:

@@ -77,6 +77,19 @@ def test_a_path_that_is_no_file_is_refused_naming_the_variable(value, message):
         wheel.check_path(VARIABLE, value)
 
 
+def test_a_name_no_wheel_has_is_refused_before_it_reaches_a_shell_or_a_lock(tmp_path):
+    # packaging's build-tag rule admits '"', ';' and '>': this name ran `id` in the wheel_unchanged genrule (issue 37).
+    hostile = tmp_path / 'torch-2.13.0+cpu-1";id>pwned_wheel;"-cp311-cp311-manylinux_2_28_x86_64.whl'
+    hostile.write_bytes(b"")
+    with pytest.raises(wheel.WheelError, match="its file name holds '\"' ';' '>'"):
+        wheel.check_path(VARIABLE, str(hostile))
+    newline = tmp_path / "dist\n--index-url=file:" / "torch-2.16.0-cp311-cp311-linux_x86_64.whl"
+    newline.parent.mkdir()
+    newline.write_bytes(b"")
+    with pytest.raises(wheel.WheelError, match="holds a control character"):
+        wheel.check_path(VARIABLE, str(newline))
+
+
 def test_a_directory_is_refused(tmp_path):
     with pytest.raises(wheel.WheelError, match="a directory, not a file"):
         wheel.check_path(VARIABLE, str(tmp_path))

@@ -25,11 +25,13 @@ from bc.corpus import pinned, ulps
 BIN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPORA = corpora.load()
 TABLE = case_table.load_table()
-# Each corpus of this test (BC_CORPORA, bc/defs.bzl) that holds a CPU-sensitive case, with those cases.
-PROBED = [
-    (CORPORA[name], [case for case in pinned.CPU_SENSITIVE_CASES if CORPORA[name].holds(TABLE[case])])
+# Each corpus of this test (BC_CORPORA, bc/defs.bzl) with the CPU-sensitive cases it holds.
+SENSITIVE = {
+    name: [case for case in pinned.CPU_SENSITIVE_CASES if CORPORA[name].holds(TABLE[case])]
     for name in os.environ["BC_CORPORA"].split(",")
-]
+}
+# Methods are parameterized by the corpus's name: absl prints a parameter's repr under a failing method's name.
+PROBED = [(CORPORA[name].identifier, name) for name, cases in SENSITIVE.items() if cases]
 
 
 def _pinned_dir(corpus, case):
@@ -57,8 +59,9 @@ def _differences(corpus, variant, cases):
 
 
 class CpuInvarianceTest(parameterized.TestCase):
-    @parameterized.named_parameters((corpus.identifier, corpus, cases) for corpus, cases in PROBED if cases)
-    def test_bytes_do_not_depend_on_the_cpu(self, corpus, cases):
+    @parameterized.named_parameters(PROBED)
+    def test_bytes_do_not_depend_on_the_cpu(self, name):
+        corpus, cases = CORPORA[name], SENSITIVE[name]
         failures = []
         for variant, settings in sorted(pinned.CPU_VARIANTS.items()):
             if variant == pinned.CPU_CONTROL:
@@ -76,8 +79,9 @@ class CpuInvarianceTest(parameterized.TestCase):
             failures, [], "\n".join(failures + ["A kernel the pins do not hold depends on the CPU: docs/reproducibility.md."])
         )
 
-    @parameterized.named_parameters((corpus.identifier, corpus, cases) for corpus, cases in PROBED if cases)
-    def test_the_control_reaches_the_kernels(self, corpus, cases):
+    @parameterized.named_parameters(PROBED)
+    def test_the_control_reaches_the_kernels(self, name):
+        corpus, cases = CORPORA[name], SENSITIVE[name]
         found = _differences(corpus, pinned.CPU_CONTROL, cases)
         print("corpus %s, control %s: %s" % (corpus.name, pinned.CPU_CONTROL, found or "no file changed"))
         if corpus.name not in pinned.CONTROLLED_RELEASES:

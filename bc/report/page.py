@@ -188,7 +188,8 @@ Change = collections.namedtuple("Change", "row engine build method base")
 
 def summarize(builds, rows, engines, cells, table):
     """({build: {state: count}}, changes): changes are Change(row, engine, build, method, base method) for
-    each cell whose result or observation differs from the first build's (today's, when it is there)."""
+    each cell whose result or observation differs from the first build's (today's, when it is there). A cell
+    one of the two never ran (a flag left it out of that run) is no change: its grid cell says why."""
     counts = {build.name: dict.fromkeys(STATES, 0) for build in builds}
     changes = []
     for row in rows:
@@ -205,7 +206,7 @@ def summarize(builds, rows, engines, cells, table):
             changes += [
                 Change(row, engine, name, method, base)
                 for name, method in found.items()
-                if _signature(method) != _signature(base)
+                if method is not None and base is not None and _signature(method) != _signature(base)
             ]
     return counts, changes
 

@@ -20,6 +20,7 @@ import email.parser
 import json
 import os
 import platform
+import re
 import sys
 import zipfile
 
@@ -39,8 +40,19 @@ class WheelError(Exception):
     """Why the wheel cannot be tested: what is wrong, with the remedy."""
 
 
+# What a wheel's file name is made of (PEP 427 escapes anything else to "_"): no name that pip or a build writes
+# holds a quote, a ";" or a "$", so none reaches a shell command or a lock (wheel.bzl) as more than a name.
+_WHEEL_NAME = re.compile(r"[A-Za-z0-9._+-]+")
+
+
 def check_path(variable, path):
-    """The wheel's file name; WheelError unless path is an absolute path to a file."""
+    """The wheel's file name; WheelError unless path is an absolute path to a file whose name is a wheel's."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in path):
+        raise WheelError(
+            "%s=%r holds a control character (a newline, say), which no path of a wheel needs and which would "
+            "reach the lock written from it. Remedy: move the wheel to a folder whose path has none."
+            % (variable, path)
+        )
     if not path:
         raise WheelError(
             "--config=wheel (--//bc:torch=wheel) tests the torch wheel that %s names, and %s is unset or empty. "
@@ -57,7 +69,14 @@ def check_path(variable, path):
             "%s=%s: %s. Remedy: point %s at a torch wheel file that exists."
             % (variable, path, "a directory, not a file" if os.path.isdir(path) else "no such file", variable)
         )
-    return os.path.basename(path)
+    name = os.path.basename(path)
+    if not _WHEEL_NAME.fullmatch(name):
+        raise WheelError(
+            "%s=%s: its file name holds %s, which no wheel's name does (letters, digits, '.', '_', '+' and '-'). "
+            "Remedy: point %s at the wheel under the name its build wrote."
+            % (variable, path, " ".join(sorted({repr(c) for c in name if not _WHEEL_NAME.fullmatch(c)})), variable)
+        )
+    return name
 
 
 def parse_name(variable, path, supported, interpreter):
