@@ -4,20 +4,25 @@ Run by the @pypi repository rule (third_party/pypi/pypi.bzl) with the pinned
 interpreter, inside the repository directory. It
 
   1. downloads the pinned wheels that the shared wheel directory (--wheels,
-     ~/.cache/quant-bc/wheels) lacks, then installs every pinned distribution
-     from that directory alone, with pip in --require-hashes mode both times,
-     so a tampered lock or wheel stops here with pip's hash error, into one
-     directory, site-packages/, laid out as pip lays out any site-packages.
-     A second output base (a second checkout, tools/ci/check_torch_upgrade)
-     downloads nothing: PyPI's CUDA torch is about 3 GB of wheels;
-  2. removes what pip put beside it (console scripts, which embed this
-     machine's interpreter path; man pages) and the files no test may depend
-     on (see --exclude);
-  3. writes byte-stable .pyc files (unchecked-hash, fixed source prefix) so that
-     `import torch` does not recompile in every test and the repository has the
-     same bytes in every output base; then makes each file one hard link with
-     every identical file of the other environments (share_identical_files):
-     torch releases share their nvidia-* libraries;
+     ~/.cache/quant-bc/wheels) lacks, then installs from that directory alone
+     each pinned distribution that distributions/ beside it lacks, with pip in
+     --require-hashes mode both times, so a tampered lock or wheel stops here
+     with pip's hash error. A second output base (a second checkout,
+     tools/ci/check_torch_upgrade) downloads nothing: PyPI's CUDA torch is
+     about 3 GB of wheels;
+  2. keeps each distribution installed alone in distributions/ (the files its
+     RECORD lists under the import root: not the console scripts, which embed
+     this machine's interpreter path), with byte-stable .pyc files
+     (unchecked-hash, fixed source prefix) so that `import torch` does not
+     recompile in every test and the repository has the same bytes in every
+     output base; each file one hard link with every identical file there
+     (share_identical_files). A distribution is installed once, whatever
+     locks pin it: torch 2.5.1 and 2.6.0 pin the same nvidia-* wheels, a lock
+     moved to the next build's torch pins the next build's;
+  3. makes the environment, site-packages/, laid out as pip lays out any
+     site-packages, of hard links to its distributions' files, less the files
+     no test may depend on (see --exclude): nothing is copied, and the disk it
+     takes beyond its distributions is its directories;
   4. writes environment.txt, the locked pins without comments: the installed
      set is one environment (torch and pytest import what they find, not only
      what they declare), so a changed pin re-runs every test, and a
@@ -63,7 +68,8 @@ from third_party.pypi import wheels as wheels_dir
 
 SITE_PACKAGES = "site-packages"
 ENVIRONMENT = "environment.txt"
-# Beside environments/: one hard link per distinct file content of every environment (share_identical_files).
+# Beside environments/: each locked distribution installed alone, and one hard link per distinct file content.
+DISTRIBUTIONS = "distributions"
 STORE = "store"
 
 
@@ -111,15 +117,15 @@ def read_metadata(dist_info):
     return fields["Name"], fields["Version"]
 
 
-def outside_files(dist_info):
-    """Files pip installed for one distribution outside the import root.
+def recorded_files(dist_info):
+    """The files pip installed for one distribution under the import root, as its RECORD lists them.
 
-    RECORD names them relative to the import root ("../../bin/x"); pip
-    --target puts them beside it ("bin/x").
+    RECORD names the others relative to the import root ("../../bin/x"): console scripts, which embed this
+    machine's interpreter path, and man pages; they are left out.
     """
     with open(os.path.join(dist_info, "RECORD"), encoding="utf-8") as f:
         paths = [os.path.normpath(line.rsplit(",", 2)[0]) for line in f if line.strip()]
-    return [re.sub(r"^(\.\./)+", "", p) for p in paths if p.startswith("../")]
+    return [path for path in paths if not path.startswith("../")]
 
 
 def prune(directory, patterns):
@@ -179,17 +185,77 @@ def write_build_files(repo, dists):
         )
 
 
-def share_identical_files(directory, store):
-    """Makes each file of directory one hard link with every identical file of the other environments.
+def distribution_key(line):
+    """What one installed distribution depends on, hashed: its pin and hashes, the interpreter, this installer."""
+    digest = hashlib.sha256()
+    with open(os.path.abspath(__file__), "rb") as f:
+        digest.update(f.read())
+    for part in [sys.version, sys.executable, line]:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:32]
 
-    store holds one link per content (sha256 and executable bit) any
-    environment has: a file whose content is there is replaced by a link to
-    it, any other is linked there. The CUDA builds of torch 2.5.1 and 2.6.0
-    pin the same nvidia-* wheels, as 2.8.0 and 2.10.0 do, and identical
-    sources give identical .pyc files (compile_bytecode): each is on disk once.
-    Environments are never written after they are made, so a shared inode
-    is never changed through one of them. A store entry whose link count is 1
-    is held by no environment.
+
+def installed_distributions(lines, wheels, cache):
+    """[directory] of each pinned distribution (a line of lockfile.environment()) installed alone, in order.
+
+    Those distributions/ lacks are installed together by one pip call, then
+    split by their RECORDs, compiled, and each renamed into place when
+    complete, so no environment links to a half-made one.
+    """
+    store = os.path.join(cache, DISTRIBUTIONS)
+    found = {line: os.path.join(store, distribution_key(line)) for line in lines}
+    missing = [line for line in lines if not os.path.isdir(found[line])]
+    if missing:
+        os.makedirs(store, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=".partial-", dir=store)
+        try:
+            requirements = os.path.join(scratch, "requirements.txt")
+            with open(requirements, "w", encoding="utf-8") as f:
+                f.write("".join(line + "\n" for line in missing))
+            target = os.path.join(scratch, SITE_PACKAGES)
+            pip_install(requirements, target, wheels)
+            for dist_info in sorted(d for d in os.listdir(target) if d.endswith(".dist-info")):
+                name, version = read_metadata(os.path.join(target, dist_info))
+                (line,) = [line for line in missing
+                           if (normalize(lockfile.pins(line)[0].name), lockfile.pins(line)[0].version) == (normalize(name), version)]
+                alone = os.path.join(scratch, distribution_key(line))
+                for path in recorded_files(os.path.join(target, dist_info)):
+                    os.makedirs(os.path.dirname(os.path.join(alone, path)), exist_ok=True)
+                    os.rename(os.path.join(target, path), os.path.join(alone, path))
+                compile_bytecode(alone)
+                share_identical_files(alone, os.path.join(cache, STORE))
+                try:
+                    os.rename(alone, found[line])
+                except OSError:
+                    if not os.path.isdir(found[line]):
+                        raise
+                    # Another output base installed the same distribution first: use it.
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return [found[line] for line in lines]
+
+
+def link_tree(source, target):
+    """Hard links in target to every file below source, folders made as needed; a file target has already (a
+    namespace package's, from another distribution) is kept."""
+    for root, _, names in os.walk(source):
+        folder = os.path.join(target, os.path.relpath(root, source))
+        os.makedirs(folder, exist_ok=True)
+        for name in names:
+            if not os.path.lexists(os.path.join(folder, name)):
+                os.link(os.path.join(root, name), os.path.join(folder, name), follow_symlinks=False)
+
+
+def share_identical_files(directory, store):
+    """Makes each file of directory one hard link with every identical file installed before.
+
+    store holds one link per content (sha256 and mode) any distribution has:
+    a file whose content is there is replaced by a link to it, any other is
+    linked there. Wheels of different versions ship some of the same
+    libraries, and identical sources give identical .pyc files
+    (compile_bytecode). Nothing installed is written after it is made, so a
+    shared inode is never changed through one of its names. A store entry
+    whose link count is 1 is held by no distribution.
     """
     os.makedirs(store, exist_ok=True)
     for root, _, names in os.walk(directory):
@@ -221,22 +287,20 @@ def environment_key(pins, exclude):
     return digest.hexdigest()[:32]
 
 
-def installed(lock, wheels, exclude, pins):
+def installed(wheels, exclude, pins):
     """The shared installed environment of these pins (made now if it is not yet), with its distributions."""
-    environments = os.path.join(os.path.dirname(os.path.abspath(wheels)), "environments")
+    cache = os.path.dirname(os.path.abspath(wheels))
+    environments = os.path.join(cache, "environments")
     shared = os.path.join(environments, environment_key(pins, exclude))
     if not os.path.isdir(shared):
+        distributions = installed_distributions(pins, wheels, cache)
         os.makedirs(environments, exist_ok=True)
         partial = tempfile.mkdtemp(prefix=os.path.basename(shared) + ".partial-", dir=environments)
         try:
             site_packages = os.path.join(partial, SITE_PACKAGES)
-            pip_install(lock, site_packages, wheels)
-            for dist_info in sorted(d for d in os.listdir(site_packages) if d.endswith(".dist-info")):
-                for path in outside_files(os.path.join(site_packages, dist_info)):
-                    os.remove(os.path.join(site_packages, path))
+            for distribution in distributions:
+                link_tree(distribution, site_packages)
             prune(site_packages, exclude)
-            compile_bytecode(site_packages)
-            share_identical_files(site_packages, os.path.join(os.path.dirname(environments), STORE))
             os.rename(partial, shared)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -267,7 +331,7 @@ def main():
 
     with open(args.lock, encoding="utf-8") as f:
         pins = lockfile.environment(f.read())
-    shared, dists = installed(args.lock, args.wheels, args.exclude, pins)
+    shared, dists = installed(args.wheels, args.exclude, pins)
     link = os.path.join(args.repo, SITE_PACKAGES)
     if os.path.lexists(link):
         shutil.rmtree(link) if os.path.isdir(link) and not os.path.islink(link) else os.remove(link)
