@@ -206,7 +206,7 @@ def problems(path, allowed_globals, operators=OPERATORS):
                     document = read_json(archive.read(info))
                     found += _json_problems(name, document, operators)
                 except (ValueError, RecursionError) as error:  # parsed, but too deep for the walk
-                    found.append("member %s is not JSON a program holds (%s)" % (name, error or "nested too deep"))
+                    found.append("member %s is not JSON a program holds (%s)" % (name, error))
                     continue
                 if relative.endswith("_config.json"):
                     found += _payload_problems(name, document, sizes)

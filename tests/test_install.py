@@ -1,8 +1,11 @@
 """third_party/pypi/install.py: each locked distribution installed once, and environments made of links to them."""
 
 import base64
+import csv
 import hashlib
+import io
 import os
+import subprocess
 import zipfile
 
 import pytest
@@ -17,14 +20,16 @@ def make_wheel(directory, name, version, files):
     entries[dist_info + "/METADATA"] = "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)
     entries[dist_info + "/WHEEL"] = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     path = os.path.join(directory, "%s-%s-py3-none-any.whl" % (name, version))
-    records = []
+    record = io.StringIO()
+    rows = csv.writer(record, lineterminator="\n")  # as a wheel's builder writes RECORD: a path with a comma quoted
     with zipfile.ZipFile(path, "w") as archive:
         for arcname, text in entries.items():
             data = text.encode()
             archive.writestr(arcname, data)
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            records.append("%s,sha256=%s,%d" % (arcname, digest, len(data)))
-        archive.writestr(dist_info + "/RECORD", "\n".join(records + [dist_info + "/RECORD,,"]) + "\n")
+            rows.writerow([arcname, "sha256=" + digest, len(data)])
+        rows.writerow([dist_info + "/RECORD", "", ""])
+        archive.writestr(dist_info + "/RECORD", record.getvalue())
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
@@ -37,10 +42,13 @@ def cache(tmp_path, monkeypatch):
     pins = {
         "alpha": make_wheel(str(wheels), "alpha", "1.0", {
             "alpha/__init__.py": "A = 1\n",
+            "alpha/a,b.py": "",  # RECORD quotes a path with a comma
             "shared/alpha.py": "",  # a namespace folder two distributions fill
+            "shared/__init__.py": "",  # a file both list, as each nvidia-*-cu11 wheel lists nvidia/__init__.py
             "alpha-1.0.data/scripts/alpha-tool": "#!python\nprint('a console script')\n",
         }),
-        "beta": make_wheel(str(wheels), "beta", "2.0", {"beta/__init__.py": "B = 2\n", "shared/beta.py": ""}),
+        "beta": make_wheel(str(wheels), "beta", "2.0", {"beta/__init__.py": "B = 2\n", "shared/beta.py": "",
+                                                         "shared/__init__.py": ""}),
     }
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
@@ -55,12 +63,34 @@ def test_an_environment_is_links_to_distributions_installed_once(cache):
     assert sorted(dists) == [("alpha", "1.0"), ("beta", "2.0")]
     inode = lambda root, *parts: os.stat(os.path.join(root, *parts)).st_ino  # noqa: E731
     assert inode(alone, "alpha", "__init__.py") == inode(both, "alpha", "__init__.py")  # installed once
-    assert sorted(os.listdir(os.path.join(both, "shared"))) == ["__pycache__", "alpha.py", "beta.py"]
+    assert sorted(os.listdir(os.path.join(both, "shared"))) == ["__init__.py", "__pycache__", "alpha.py", "beta.py"]
+    assert os.path.isfile(os.path.join(both, "alpha", "a,b.py"))
     assert os.path.isdir(os.path.join(both, "alpha", "__pycache__"))  # compiled where installed
     # The console script embeds this machine's interpreter: no environment has it.
     assert not any("alpha-tool" in names for _, _, names in os.walk(os.path.dirname(wheels)))
     distributions = os.path.join(os.path.dirname(wheels), install.DISTRIBUTIONS)
     assert sorted(os.listdir(distributions)) == sorted(install.distribution_key(line) for line in lines.values())
+
+
+def test_distributions_installed_together_each_get_the_files_both_list(cache):
+    wheels, lines = cache
+    install.installed(wheels, [], sorted(lines.values()))
+    for name in ("alpha", "beta"):
+        alone = os.path.join(os.path.dirname(wheels), install.DISTRIBUTIONS, install.distribution_key(lines[name]))
+        assert os.path.isfile(os.path.join(alone, "shared", "__init__.py"))
+        assert os.path.isfile(os.path.join(alone, name, "__init__.py"))
+
+
+def test_a_fetch_killed_midway_leaves_folders_the_next_removes(cache):
+    wheels, lines = cache
+    cache_dir = os.path.dirname(wheels)
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid names no process now
+    for folder in (install.DISTRIBUTIONS, "environments"):
+        os.makedirs(os.path.join(cache_dir, folder, install.PARTIAL % ended.pid + "x"))
+    install.installed(wheels, [], [lines["alpha"]])
+    for folder in (install.DISTRIBUTIONS, "environments"):
+        assert not [name for name in os.listdir(os.path.join(cache_dir, folder)) if name.startswith(".partial-")]
 
 
 def test_excluded_files_leave_the_environment_not_the_distribution(cache):

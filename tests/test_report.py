@@ -245,6 +245,9 @@ def test_report_writes_the_page(output_path, tmp_path, capsys, monkeypatch):
         report.main(["--out", "here.html", "--expect-unchanged", "next"])
     with pytest.raises(SystemExit, match="no results of wheel"):
         report.main(["--out", "here.html", "--expect-unchanged", "wheel"])
+    # test_linear ran under today's build only: next is not found equal to today's where it never ran.
+    with pytest.raises(SystemExit, match="test_linear \u00b7 today \u00b7 fbgemm: ran under today, not under next"):
+        report.main(["--out", "here.html", "--expect-unchanged", "next"])
     for wrong in ["next", "next=" + str(empty)]:
         with pytest.raises(SystemExit):
             report.main(["--out", str(out), "--testlogs", wrong])

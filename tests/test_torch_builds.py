@@ -30,3 +30,9 @@ def test_every_lock_names_each_builds_lock_beside_the_corpora_ones():
     assert corpora.TODAY_LOCK in locks
     assert all(corpora.build_lock(build) in locks for build in corpora.locked_builds())
     assert all(corpus.lock in locks for corpus in corpora.load().values())
+
+
+def test_ci_left_out_names_past_releases():
+    # A misspelt name would bring a 7 GB environment back into CI unnoticed.
+    past = {name for name, corpus in corpora.load().items() if not corpus.is_today}
+    assert set(corpora.ci_left_out()) <= past

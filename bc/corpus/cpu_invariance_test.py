@@ -6,8 +6,9 @@ while the libraries are told they run on a lesser or another CPU (oneDNN's
 and MKL's instruction-set caps): every such variant must give the same bytes,
 on any x86-64 CPU with AVX2 of any vendor. The control drops the MKL pin and
 emulates the Intel AVX-512 CPU that wrote the first 1.10.2 and 1.13.1
-corpora; under a past release, whose MKL reads the CPU type, it must change
-some bytes, which shows the variants reach the kernels that once differed.
+corpora (it runs AVX-512 kernels: every machine of this kind has them); under
+a past release, whose MKL reads the CPU type, it must change some bytes,
+which shows the variants reach the kernels that once differed.
 The oneMKL of torch 2.x ignores the type: there the control is reported, not
 required. The MKL_CBWR variants replace the pin rather than tell of another
 CPU; what they change depends on the CPU (Intel's kernels differ by branch

@@ -74,6 +74,14 @@ def main(argv=None):
         for c in changes
         if c.build in args.expect_unchanged
     ]
+    # A cell the first build ran and an expected build did not is no change (summarize), but no equality either.
+    problems += [
+        "%s \u00b7 %s \u00b7 %s: ran under %s, not under %s" % (row.case, row.corpus, engine, builds[0].name, build)
+        for build in sorted(set(args.expect_unchanged) & {b.name for b in builds})
+        for row in rows
+        for engine in engines
+        if (row, engine, builds[0].name) in cells and (row, engine, build) not in cells
+    ]
     if problems:
         sys.exit("expected %s's cells to equal %s's:\n  %s" % (", ".join(args.expect_unchanged), builds[0].name, "\n  ".join(problems)))
 

@@ -52,6 +52,7 @@ still cover every file in it.
 
 import argparse
 import compileall
+import csv
 import fnmatch
 import hashlib
 import os
@@ -71,6 +72,8 @@ ENVIRONMENT = "environment.txt"
 # Beside environments/: each locked distribution installed alone, and one hard link per distinct file content.
 DISTRIBUTIONS = "distributions"
 STORE = "store"
+# A distribution or environment being made, named for its process: a fetch Bazel killed leaves it, the next removes it.
+PARTIAL = ".partial-%d-"
 
 
 def normalize(name):
@@ -123,8 +126,8 @@ def recorded_files(dist_info):
     RECORD names the others relative to the import root ("../../bin/x"): console scripts, which embed this
     machine's interpreter path, and man pages; they are left out.
     """
-    with open(os.path.join(dist_info, "RECORD"), encoding="utf-8") as f:
-        paths = [os.path.normpath(line.rsplit(",", 2)[0]) for line in f if line.strip()]
+    with open(os.path.join(dist_info, "RECORD"), encoding="utf-8", newline="") as f:
+        paths = [os.path.normpath(row[0]) for row in csv.reader(f) if row]  # pip quotes a path with a comma
     return [path for path in paths if not path.startswith("../")]
 
 
@@ -199,29 +202,35 @@ def installed_distributions(lines, wheels, cache):
     """[directory] of each pinned distribution (a line of lockfile.environment()) installed alone, in order.
 
     Those distributions/ lacks are installed together by one pip call, then
-    split by their RECORDs, compiled, and each renamed into place when
-    complete, so no environment links to a half-made one.
+    split by their RECORDs (hard links: a file two distributions list, as
+    each nvidia-*-cu11 wheel lists nvidia/__init__.py, goes to both),
+    compiled, and each renamed into place when complete, so no environment
+    links to a half-made one.
     """
     store = os.path.join(cache, DISTRIBUTIONS)
     found = {line: os.path.join(store, distribution_key(line)) for line in lines}
     missing = [line for line in lines if not os.path.isdir(found[line])]
     if missing:
         os.makedirs(store, exist_ok=True)
-        scratch = tempfile.mkdtemp(prefix=".partial-", dir=store)
+        wheels_dir.remove_abandoned(store, PARTIAL)
+        scratch = tempfile.mkdtemp(prefix=PARTIAL % os.getpid(), dir=store)
         try:
             requirements = os.path.join(scratch, "requirements.txt")
             with open(requirements, "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in missing))
             target = os.path.join(scratch, SITE_PACKAGES)
             pip_install(requirements, target, wheels)
+            by_name = {(normalize(pin.name), pin.version): line for line in missing for pin in lockfile.pins(line)}
             for dist_info in sorted(d for d in os.listdir(target) if d.endswith(".dist-info")):
                 name, version = read_metadata(os.path.join(target, dist_info))
-                (line,) = [line for line in missing
-                           if (normalize(lockfile.pins(line)[0].name), lockfile.pins(line)[0].version) == (normalize(name), version)]
+                line = by_name.get((normalize(name), version))
+                if line is None:
+                    raise RuntimeError("pip installed %s %s (%s), which no line of the lock pins: %s"
+                                       % (name, version, dist_info, ", ".join(missing)))
                 alone = os.path.join(scratch, distribution_key(line))
                 for path in recorded_files(os.path.join(target, dist_info)):
                     os.makedirs(os.path.dirname(os.path.join(alone, path)), exist_ok=True)
-                    os.rename(os.path.join(target, path), os.path.join(alone, path))
+                    os.link(os.path.join(target, path), os.path.join(alone, path), follow_symlinks=False)
                 compile_bytecode(alone)
                 share_identical_files(alone, os.path.join(cache, STORE))
                 try:
@@ -272,7 +281,7 @@ def share_identical_files(directory, store):
             try:
                 os.link(path, kept)
             except FileExistsError:
-                linked = path + ".shared"
+                linked = "%s.shared-%d" % (path, os.getpid())
                 os.link(kept, linked)
                 os.replace(linked, path)
 
@@ -295,7 +304,8 @@ def installed(wheels, exclude, pins):
     if not os.path.isdir(shared):
         distributions = installed_distributions(pins, wheels, cache)
         os.makedirs(environments, exist_ok=True)
-        partial = tempfile.mkdtemp(prefix=os.path.basename(shared) + ".partial-", dir=environments)
+        wheels_dir.remove_abandoned(environments, PARTIAL)
+        partial = tempfile.mkdtemp(prefix=PARTIAL % os.getpid(), dir=environments)
         try:
             site_packages = os.path.join(partial, SITE_PACKAGES)
             for distribution in distributions:

@@ -67,13 +67,15 @@ def staged(wheels):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def remove_abandoned(wheels):
-    """Removes the staging folders of processes that no longer run (killed outright, or by a power cut)."""
-    prefix = STAGING.split("%")[0]
-    for name in os.listdir(wheels) if os.path.isdir(wheels) else []:
+def remove_abandoned(directory, pattern=STAGING):
+    """Removes the folders named pattern % pid (a staged download, a distribution or environment being made) of
+    processes that no longer run: killed outright, or by a power cut. Processes of another pid namespace sharing
+    the directory are not seen: keep one cache per machine."""
+    prefix = pattern.split("%")[0]
+    for name in os.listdir(directory) if os.path.isdir(directory) else []:
         pid = name[len(prefix):].split("-", 1)[0]
         if name.startswith(prefix) and pid.isdigit() and not os.path.exists("/proc/%s" % pid):
-            shutil.rmtree(os.path.join(wheels, name), ignore_errors=True)
+            shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
 
 
 def named_digests(lock_texts):
