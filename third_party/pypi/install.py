@@ -81,9 +81,14 @@ def normalize(name):
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def pip_install(lock, target, wheels):
+def pip_install(lock, target, wheels, tmp=None):
     """Fetches the lock's wheels into the shared wheel directory (only those not there yet),
-    then installs from it alone; both steps check every file against the lock's hashes."""
+    then installs from it alone; both steps check every file against the lock's hashes.
+
+    tmp: pip's temporary directory (a wheel unpacked, a download under way), if not $TMPDIR's: a folder that goes
+    with the install, so that a fetch Bazel kills leaves nothing in /tmp.
+    """
+    environ = dict(os.environ, TMPDIR=tmp) if tmp else None
     common = [
         "--require-hashes",
         "--only-binary=:all:",
@@ -93,7 +98,7 @@ def pip_install(lock, target, wheels):
         "--requirement", lock,
     ]
     with wheels_dir.staged(wheels) as staging:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--dest", staging, *common], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--dest", staging, *common], check=True, env=environ)
     subprocess.run(
         [
             sys.executable, "-m", "pip", "install",
@@ -105,6 +110,7 @@ def pip_install(lock, target, wheels):
             *common,
         ],
         check=True,
+        env=environ,
     )
 
 
@@ -219,7 +225,8 @@ def installed_distributions(lines, wheels, cache):
             with open(requirements, "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in missing))
             target = os.path.join(scratch, SITE_PACKAGES)
-            pip_install(requirements, target, wheels)
+            os.makedirs(os.path.join(scratch, "tmp"))
+            pip_install(requirements, target, wheels, tmp=os.path.join(scratch, "tmp"))
             by_name = {(normalize(pin.name), pin.version): line for line in missing for pin in lockfile.pins(line)}
             for dist_info in sorted(d for d in os.listdir(target) if d.endswith(".dist-info")):
                 name, version = read_metadata(os.path.join(target, dist_info))
