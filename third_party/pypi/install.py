@@ -194,14 +194,19 @@ def write_build_files(repo, dists):
         )
 
 
-def distribution_key(line):
-    """What one installed distribution depends on, hashed: its pin and hashes, the interpreter, this installer."""
+def _key(parts):
+    """parts, the interpreter and this installer, hashed: the name of what they install."""
     digest = hashlib.sha256()
     with open(os.path.abspath(__file__), "rb") as f:
         digest.update(f.read())
-    for part in [sys.version, sys.executable, line]:
+    for part in [sys.version, sys.executable] + parts:
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()[:32]
+
+
+def distribution_key(line):
+    """What one installed distribution depends on: its pin and hashes, the interpreter, this installer."""
+    return _key([line])
 
 
 def installed_distributions(lines, wheels, cache):
@@ -294,13 +299,8 @@ def share_identical_files(directory, store):
 
 
 def environment_key(pins, exclude):
-    """What the installed directory depends on, hashed: the pins, the exclusions, the interpreter, this installer."""
-    digest = hashlib.sha256()
-    with open(os.path.abspath(__file__), "rb") as f:
-        digest.update(f.read())
-    for part in [sys.version, sys.executable] + pins + ["--exclude"] + exclude:
-        digest.update(part.encode("utf-8") + b"\0")
-    return digest.hexdigest()[:32]
+    """What the installed directory depends on: the pins, the exclusions, the interpreter, this installer."""
+    return _key(pins + ["--exclude"] + exclude)
 
 
 def installed(wheels, exclude, pins):
