@@ -14,33 +14,37 @@ class Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def test_only_the_cuda_kernels_a_cpu_host_cannot_load_are_dropped():
+def shown(logger_name, *records):
+    """The messages of records ((format, args...)) logged on logger_name after silence() that reach a handler."""
     warning_filters.silence()
     collected = Collect()
-    logger = logging.getLogger("torchao")
+    logger = logging.getLogger(logger_name)
     logger.addHandler(collected)
     try:
-        logger.warning("Failed to load /site-packages/torchao/_C_mxfp8.cpython-310-x86_64-linux-gnu.so: Could not load")
-        logger.warning("Failed to load /site-packages/torchao/_C_cutlass_90a.abi3.so: Could not load this library")
-        logger.warning("Failed to load /site-packages/torchao/_C.abi3.so: undefined symbol")  # its CPU kernels
-        logger.warning("version 1 of Int8WeightOnlyConfig is deprecated")
+        for record in records:
+            logger.warning(*record)
     finally:
         logger.removeHandler(collected)
-    assert collected.messages == [
+    return collected.messages
+
+
+def test_only_the_cuda_kernels_a_cpu_host_cannot_load_are_dropped():
+    assert shown(
+        "torchao",
+        ("Failed to load /site-packages/torchao/_C_mxfp8.cpython-310-x86_64-linux-gnu.so: Could not load",),
+        ("Failed to load /site-packages/torchao/_C_cutlass_90a.abi3.so: Could not load this library",),
+        ("Failed to load /site-packages/torchao/_C.abi3.so: undefined symbol",),  # its CPU kernels
+        ("version 1 of Int8WeightOnlyConfig is deprecated",),
+    ) == [
         "Failed to load /site-packages/torchao/_C.abi3.so: undefined symbol",
         "version 1 of Int8WeightOnlyConfig is deprecated",
     ]
 
 
 def test_the_enum_registration_torch_now_handles_is_dropped():
-    warning_filters.silence()
-    collected = Collect()
-    logger = logging.getLogger("torch.utils._pytree")
-    logger.addHandler(collected)
-    try:
-        logger.warning("%s is an Enum subclass and is now natively supported by torch.compile as an opaque value type.",
-                       "<enum 'KernelPreference'>")
-        logger.warning("some other pytree warning")
-    finally:
-        logger.removeHandler(collected)
-    assert collected.messages == ["some other pytree warning"]
+    assert shown(
+        "torch.utils._pytree",
+        ("%s is an Enum subclass and is now natively supported by torch.compile as an opaque value type.",
+         "<enum 'KernelPreference'>"),
+        ("some other pytree warning",),
+    ) == ["some other pytree warning"]

@@ -285,11 +285,7 @@ def share_identical_files(directory, store):
             status = os.lstat(path)
             if not stat.S_ISREG(status.st_mode) or status.st_size == 0:
                 continue
-            digest = hashlib.sha256()
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-            kept = os.path.join(store, "%s-%o" % (digest.hexdigest(), stat.S_IMODE(status.st_mode)))
+            kept = os.path.join(store, "%s-%o" % (wheels_dir.sha256(path), stat.S_IMODE(status.st_mode)))
             try:
                 os.link(path, kept)
             except FileExistsError:
