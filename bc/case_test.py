@@ -30,7 +30,7 @@ from absl.testing import absltest  # noqa: E402
 
 import torch  # noqa: E402
 
-from bc import case_table, checks, corpora, engines, golden_io, harness, model_case, results_file  # noqa: E402
+from bc import case_table, checks, confine, corpora, engines, golden_io, harness, model_case, results_file  # noqa: E402
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as
@@ -127,7 +127,7 @@ class CaseTest(absltest.TestCase):
         outcomes, refusal = [], None
         try:
             problems = run.check(engine, harness.RECORDED, outcomes=outcomes)
-        except golden_io.GoldenError as refused:
+        except (golden_io.GoldenError, confine.Stopped, confine.Unconfinable) as refused:
             refusal = checks.refusal(CASE, run.corpus, engine, refused)
         except Exception:
             # Not a loader's problem (those are caught per step): the harness itself broke. The report shows it.

@@ -22,7 +22,7 @@ import warnings
 
 import torch
 
-from bc import case_table, compare, engines, modules, pickles, torch_api
+from bc import case_table, compare, confine, engines, kinds, modules, pickles, torch_api
 
 
 def _run_steps(case, golden, engine, steps, recorded, outcomes):
@@ -36,7 +36,8 @@ def _run_steps(case, golden, engine, steps, recorded, outcomes):
         try:
             found = step()
         except Exception as error:  # noqa: BLE001 - reported with its place
-            found = ["raised %s: %s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "))]
+            found = ["raised %s: %s%s" % (type(error).__name__, str(error).strip().replace("\n", "\n      "),
+                                            confine.explain(error))]
         where = compare.Where(case.name, engine, loader, golden.path(part))
         record = recorded(loader)
         unexpected = found if record is None else _against_record(found, record, case.records_at)
@@ -282,22 +283,38 @@ _MODELS = {
 }
 
 
+def prepare(case):
+    """Imports what the kind's checks use. bc/confine.py forks a child for each check: what the caller
+    imported first is imported once a process, not once a check (torchao takes two seconds)."""
+    if case.kind == "torchao":
+        from bc import torchao_api
+
+        if getattr(case, "config", None):
+            torchao_api.import_for_loading(case.config)
+    elif case.kind == "pt2e":
+        from bc import pt2e_api
+
+        pt2e_api.register_ops()
+
+
+def holds_code(case, golden):
+    """True if loading the case's files runs code they hold, by design (a torch.package)."""
+    return any(golden.format(part) == kinds.PACKAGE for part in case.parts)
+
+
 def observe(case, golden):
     """What today's torch observes of a user's artifact ({part: value} of the case's observed parts, which its
     check compares), and every warning given while loading it; raises what loading it raises.
 
     `<target>.update` records these (bc/own_models/update.py).
     """
-    if case.kind == "torchao":
-        from bc import torchao_api  # noqa: F401 - registers torchao's classes, as the check does
-    if case.kind == "pt2e":
-        from bc import pt2e_api
-
-        pt2e_api.register_ops()
+    prepare(case)
     with _warned("torch") as said:
         model = _MODELS[case.kind](case, golden)
     observed = {"expected": model(golden.load("input"))}
     if case.kind == "pt2e":
+        from bc import pt2e_api
+
         observed["quantize_ops"] = pt2e_api.quantize_ops(model)
     return {part: value for part, value in observed.items() if part in case.observed}, ["loading it, " + line for line in said]
 

@@ -40,11 +40,12 @@ import zipfile
 
 import torch
 
-from bc import formats, kinds, manifest, pickles, pt2_archive, torch_api
+from bc import confine, formats, kinds, manifest, pickles, pt2_archive, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
 
+@confine.passes_back
 class GoldenError(Exception):
     """A golden file problem; the message names each file and the remedy."""
 

@@ -24,6 +24,7 @@ refuses such a file before torch.export.load sees it.
 
 import io
 import json
+import keyword
 import re
 import sys
 import zipfile
@@ -80,7 +81,7 @@ _TEXT = {
     "tensor_constant_name": _NAME,
     "fqn": _NAME,
     "path_name": r"(weight|tensor)_\d+",
-    "forward_arg_names": _NAME,
+    "forward_arg_names": None,  # a parameter name of forward() (_python_name)
     "target": None,  # one of the operators allowed (problems())
     "torch_version": r"[\w.+]*",
     "type": "cpu",
@@ -131,13 +132,45 @@ def _json_problems(name, document, operators):
                 walk(value, key)
         elif isinstance(node, str):
             allowed = text.get(key)
-            if allowed is None:
+            if key == "forward_arg_names":
+                problems.extend(_python_name_problem(name, key, node))
+            elif key == "in_spec":
+                problems.extend(_in_spec_problems(name, node))
+            elif allowed is None:
                 problems.append("%s has text in %r, a field a program of plain tensors has not" % (name, key))
             elif not re.fullmatch(allowed, node):
                 problems.append("%s: %s %r is not what a program of plain tensors holds there" % (name, key, node[:80]))
 
     walk(document, None)
     return problems
+
+
+def _python_name_problem(name, key, text):
+    """torch.fx writes it into forward()'s source as a parameter name: an identifier that is no keyword, as
+    Python's own names are; anything else would be code."""
+    if text.isidentifier() and not keyword.iskeyword(text):
+        return []
+    return ["%s: %s %r is not a Python name (torch.fx writes it into the source of forward())" % (name, key, text[:80])]
+
+
+def _in_spec_problems(name, text):
+    """The signature's in_spec is data to pytree (its types resolve through pytree's registry only), but for the
+    keyword arguments: where it is a tuple of (a tuple, a dict), torch.export's unlifting names forward()'s
+    parameters after the dict's keys and torch.fx writes each key into forward()'s source between quotes
+    (torch/export/_unlift.py, _get_codegen; torch/fx/graph.py, _PyTreeCodeGen.gen_var_bindings): each key must
+    be a Python name."""
+    try:
+        root = json.loads(text)[1]
+        children = root["children_spec"]
+        if not (root["type"] == "builtins.tuple" and len(children) == 2 and children[0]["type"] == "builtins.tuple"
+                and children[1]["type"] == "builtins.dict"):
+            return []
+        keys = json.loads(children[1]["context"])
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        return ["%s: in_spec is no treespec torch.export writes (%s: %s)" % (name, type(error).__name__, error)]
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        return ["%s: in_spec's keyword arguments are not a list of names" % name]
+    return [problem for key in keys for problem in _python_name_problem(name, "in_spec's keyword argument", key)]
 
 
 def _payload_problems(name, document, sizes):

@@ -229,20 +229,6 @@ def test_an_unreachable_index_is_named_with_what_pip_said(monkeypatch):
     assert "Connection refused" in str(error.value) and "No matching distribution found for torch" in str(error.value)
 
 
-def test_a_package_case_is_refused_where_the_checks_cannot_be_confined(monkeypatch):
-    monkeypatch.setattr(bisect, "confinement_problem", lambda: "unshare: unshare failed: Operation not permitted")
-    with pytest.raises(bisect.BisectError) as error:
-        bisect.confinement(TABLE["test_linear_relu_package_quantization_transforms"])
-    assert "Operation not permitted" in str(error.value) and "will not run it on the host" in str(error.value)
-    assert bisect.confinement(TABLE["test_linear"]) is False  # holds no code: runs unconfined, said so
-
-
-def test_only_the_package_kind_runs_code_from_its_files():
-    assert [case.name for case in TABLE if bisect.runs_packaged_code(case)] == [
-        "test_linear_relu_package_quantization_transforms"
-    ]
-
-
 # An interrupt stops every process bisect started, not only its child.
 
 # The child run() starts: it starts a grandchild in its own process group (pip under
@@ -327,7 +313,6 @@ def test_every_record_is_judged_by_its_loader_in_each_release_from_its_corpus_an
 
     monkeypatch.setattr(bisect.Environments, "judge", judge)
     monkeypatch.setattr(bisect, "_interpreters", lambda: {"3.11": sys.executable})
-    monkeypatch.setattr(bisect, "confinement", lambda case: False)
     assert bisect.main(["--records", "torchao"]) == 0
     records = {(case.name, corpus, r["loader"]) for case in TABLE for r in case.differences for corpus in r["corpora"]
                if case.kind == "torchao" and corpus != "today"}

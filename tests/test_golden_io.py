@@ -392,6 +392,22 @@ def _input_name(marker):
     return _edit_program(change)
 
 
+def _keyword_names(marker):
+    """Issue 33: torch.export's unlifting names forward()'s parameters after in_spec's keyword arguments, and
+    torch.fx writes each into forward()'s source between quotes; no forward_arg_names, so they are used."""
+    leaf = {"type": None, "context": None, "children_spec": []}
+    names = ["a=':0}), self._in_spec)#", "R'+str(__import__(\"os\").makedirs(%s,exist_ok=True))" % json.dumps(marker)]
+    spec = [1, {"type": "builtins.tuple", "context": "null", "children_spec": [
+        {"type": "builtins.tuple", "context": "null", "children_spec": [leaf]},
+        {"type": "builtins.dict", "context": json.dumps(names), "children_spec": [leaf, leaf]}]}]
+
+    def change(document):
+        signature = document["graph_module"]["module_call_graph"][0]["signature"]
+        signature.update(forward_arg_names=[], in_spec=json.dumps(spec))
+
+    return _edit_program(change)
+
+
 def _guards_code(marker):
     """module() compiles the program's guard code into a function its forward calls."""
     return _edit_program(lambda d: d.update(guards_code=["__import__('os').makedirs(%r)" % marker]))
@@ -466,6 +482,7 @@ HOSTILE_PROGRAMS = [
     (_symbolic_size, "holds a symbolic expression (as_expr", True),
     (_input_name, "name \"input=__import__('os').makedirs(", True),
     (_guards_code, "has text in 'guards_code', a field a program of plain tensors has not", True),
+    (_keyword_names, "in_spec's keyword argument \"a=':0}), self._in_spec)#\" is not a Python name", True),
     (_pickled_weight, "0.weight is pickled (use_pickle), which torch.export.load reads with weights_only=False", True),
     (_opaque_constant, "c is stored as opaque_obj_0, not a tensor", True),
     (_unscanned_program, "member 'archive/models/model.json\\n' is none that torch.export.load reads", False),

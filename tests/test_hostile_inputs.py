@@ -203,7 +203,7 @@ def test_the_second_regenerate_waits_and_says_for_whom(tmp_path):
         assert waiter.poll() is None  # still waiting
     lines.append(waiter.stdout.readline())
     waiter.wait()
-    assert lines[0].startswith("waiting: another regenerate holds %s (pid %d" % (
+    assert lines[0].startswith("waiting: another regenerate or .update holds %s (pid %d" % (
         os.path.join(str(tmp_path), case_writer.LOCK), os.getpid()))
     assert lines[1] == "got it\n"
 

@@ -26,9 +26,10 @@ Y)`, or that the end points do not differ. Bisection assumes one change;
 --linear tries every release in order and reports a non-monotonic history
 (fail, pass, fail) when it sees one.
 
-The checks run with no network and a private /tmp (user, network and mount
-namespaces, by unshare); where that is impossible, a case whose files hold
-code (a torch.package) is refused. Ctrl-C, SIGTERM or SIGHUP stops every
+The checks load the files as a test does, in a confined child (bc/confine.py:
+no network, a private /tmp, nothing writable, memory and CPU capped); where
+that is impossible, a case whose files hold code (a torch.package) is
+refused. Ctrl-C, SIGTERM or SIGHUP stops every
 process bisect started (pip under its wrapper too) and removes everything
 they wrote; a wheel enters the shared wheel directory only whole and checked.
 """
@@ -301,78 +302,14 @@ def _children():
             yield int(entry)
 
 
-# Run by sh in new user, network and mount namespaces: an empty /tmp and /dev/shm
-# of its own, in which the paths given before "--" (those it needs that lie
-# under the host's /tmp, reached through a descriptor opened before) are shown
-# again read-only; then the command after "--".
-_CONFINE = r"""set -e
-exec 3</tmp
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-while [ "$1" != -- ]; do
-  mkdir -p "$1"
-  mount --no-canonicalize --bind "/proc/self/fd/3/${1#/tmp/}" "$1"
-  mount --no-canonicalize -o remount,bind,ro "$1"
-  shift
-done
-shift
-exec 3<&-
-exec "$@"
-"""
-
-
-def confined(command, needs):
-    """command with no network (only a loopback of its own) and a private, empty /tmp and /dev/shm.
-
-    needs: the directories it reads; those under /tmp stay visible, read-only.
-    """
-    shown = []
-    for path in sorted({os.path.realpath(path) for path in needs if os.path.isdir(path)}):
-        if path.startswith("/tmp/") and not any(path.startswith(parent + "/") for parent in shown):
-            shown.append(path)
-    return ["unshare", "--user", "--map-root-user", "--net", "--mount", "--", "sh", "-c", _CONFINE, "confine",
-            *shown, "--", *command]
-
-
-def confinement_problem():
-    """Why commands cannot be confined here (no unshare, no user namespaces), or None."""
-    try:
-        tried = subprocess.run(confined(["true"], []), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    except OSError as error:
-        return "unshare cannot run: %s" % error.strerror
-    if tried.returncode != 0:
-        return (tried.stderr.strip().splitlines() or ["exit %d" % tried.returncode])[-1]
-    return None
-
-
-def runs_packaged_code(case):
-    """True if the case's files hold code that its checks run (a torch.package)."""
-    return kinds.PACKAGE in dict(case.spec.parts).values()
-
-
-def confinement(case):
-    """True if the checks run confined; False where they cannot be, for a case whose files hold no code (and it
-    says so); BisectError for a case whose files hold code."""
-    unconfinable = confinement_problem()
-    if unconfinable is None:
-        return True
-    if runs_packaged_code(case):
-        raise BisectError(
-            "%s runs the code its torch.package holds, and the checks cannot be confined here (%s), so bisect will "
-            "not run it on the host. Remedy: allow user namespaces (sysctl user.max_user_namespaces=10000; on Debian "
-            "also kernel.unprivileged_userns_clone=1)" % (case.name, unconfinable))
-    print("note: the checks run on the host, unconfined (%s); %s holds no code" % (unconfinable, case.name), flush=True)
-    return False
-
-
 class Environments:
     """Throwaway environments, one at a time, each removed after use (and on an interrupt), in scratch."""
 
-    def __init__(self, workspace, wheels, scratch, interpreters_found, report, today, confine, also=()):
+    def __init__(self, workspace, wheels, scratch, interpreters_found, report, today, also=()):
         """workspace: quant-bc's source, where the probes run; also: what else they import and read (a user's
         workspace)."""
         self.workspace, self.wheels, self.scratch, self.report, self.today = workspace, wheels, scratch, report, today
-        self.interpreters, self.confine, self.also = interpreters_found, confine, list(also)
+        self.interpreters, self.also = interpreters_found, list(also)
         # pip's own temporary files (a 750 MB unpacked wheel) go where the environments go.
         self.tmp = os.path.join(scratch, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
@@ -405,13 +342,11 @@ class Environments:
         """[(PASS | FAIL | SKIP, first problem line)] of probe_checks, in one process of that interpreter and path."""
         named = [list(_named(t)) + [t.engine or "", t.loader or ""] for t in targets]
         command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, json.dumps(named)]
-        if self.confine:
-            prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
-            command = confined(command, [self.workspace, prefix, *path])
         result = run(
             command, cwd=self.workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            # The test's environment: no pins, the host's CPU as it is; /tmp is the private one.
-            env=dict(os.environ, PYTHONPATH=os.pathsep.join(path), TMPDIR="/tmp"),
+            # The test's environment: no pins, the host's CPU as it is. Each check loads the files in a confined
+            # child of the probe (bc/confine.py), as a test does.
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(path)),
         )
         lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
         if result.returncode != 0 or not lines:
@@ -444,12 +379,12 @@ def _key(target):
 
 
 @contextlib.contextmanager
-def _environments(workspace, found, today, confine, also=()):
+def _environments(workspace, found, today, also=()):
     """Environments in a scratch directory of their own, removed with whatever is left in it."""
     scratch = tempfile.mkdtemp(prefix="quant-bc-bisect-")
     try:
         yield Environments(workspace, wheels.directory(), scratch, found, lambda line: print(line, flush=True), today,
-                           confine, also)
+                           also)
     finally:
         _remove(scratch, lambda line: print(line, file=sys.stderr, flush=True))
 
@@ -619,7 +554,6 @@ def model_target(label, since, workspace):
 def bisect_target(target, torchao, low, high, today, linear, ends=False):
     """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target; only
     the two end points if ends."""
-    confine = confinement(target.case)
     found = _interpreters()
     if torchao:
         releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)
@@ -645,7 +579,7 @@ def bisect_target(target, torchao, low, high, today, linear, ends=False):
               flush=True)
 
     also = [target.corpus.workspace] if isinstance(target.corpus, ModelFiles) else []
-    with _environments(CODE_ROOT, found, today, confine, also) as environments:
+    with _environments(CODE_ROOT, found, today, also) as environments:
 
         def judge(release):
             (result, problem), = environments.judge(release, pythons[release], requirements[release], [target])
@@ -688,7 +622,7 @@ def every_record(kind, workspace):
     print("judging %d records of %s cases in %d releases, %s to %s" % (len(targets), kind, len(releases), oldest, today),
           flush=True)
     history = {}
-    with _environments(workspace, found, TORCHAO_LABEL % today, confinement(targets[0].case)) as environments:
+    with _environments(workspace, found, TORCHAO_LABEL % today) as environments:
         for count, (release, python) in enumerate(releases, 1):
             judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(_version(release))]
             print("[%d/%d] %s: %d records" % (count, len(releases), release, len(judged)), flush=True)
@@ -726,7 +660,7 @@ def probe_checks(named):
     warning_filters.silence()
     import torch
 
-    from bc import golden_io, harness
+    from bc import confine, golden_io, harness
 
     table = case_table.load_table()
     found = []
@@ -738,7 +672,7 @@ def probe_checks(named):
             files = harness.CaseInCorpus(table[case_name], corpus_name)
         try:
             problems = files.check(engine or None, harness.UNRECORDED, loader or None)
-        except golden_io.GoldenError as error:
+        except (golden_io.GoldenError, confine.Stopped, confine.Unconfinable) as error:
             problems = [str(error)]
         found.append(problems)
     print(json.dumps({"torch": torch.__version__, "problems": found}))

@@ -317,7 +317,7 @@ def exclusive(golden_dir, report=_say):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            report("waiting: another regenerate holds %s (%s)" % (lock_path, _holder(lock_path)))
+            report("waiting: another regenerate or .update holds %s (%s)" % (lock_path, _holder(lock_path)))
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.write(fd, ("pid %d: %s\n" % (os.getpid(), " ".join(sys.argv))).encode("utf-8"))

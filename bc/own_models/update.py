@@ -26,10 +26,11 @@ warning_filters.silence()
 
 import torch  # noqa: E402
 
-from bc import checks, engines, golden_io, manifest, model_case, torch_api  # noqa: E402
+from bc import checks, confine, engines, golden_io, manifest, model_case, torch_api  # noqa: E402
 from bc.corpus import case_writer, cpu_record  # noqa: E402
 
 
+@confine.passes_back
 class UpdateError(Exception):
     """What stops an update: names the target, the file and the remedy."""
 
@@ -70,40 +71,67 @@ def _refuse_overwrite(case, golden, force):
         )
 
 
-def update(case, directory, force):
-    """Writes the case's observed files and manifest into directory; returns the lines to print."""
-    golden = golden_io.GoldenSet(case, directory)
-    writer = case_writer.CaseWriter(directory, case)
-    if writer.read_marker() is not None:
-        writer.roll_back()  # an earlier .update was interrupted: the files are put back as they were before it
-    _refuse_overwrite(case, golden, force)
+def _refuse_outside(workspace, paths):
+    """A write whose real folder leaves the workspace (a linked folder in the package) is refused, naming it."""
+    root = os.path.realpath(workspace)
+    for path in paths:
+        folder = os.path.realpath(os.path.dirname(path))
+        if os.path.commonpath([root, folder]) != root:
+            raise UpdateError(
+                "%s would be written in %s, outside the workspace %s (a linked folder on the way): .update writes only "
+                "into the workspace. Replace the link with a folder, or declare the target where its files are."
+                % (path, folder, root))
+
+
+def _observe(case, golden, scratch):
+    """In a confined child (bc/confine.py): the files verified, the artifact loaded as its test loads it, each
+    observed value saved into scratch (<part>.pt); returns the notes of loading it."""
     golden.verify_unrecorded(
         case.given, "These are the files %s names: fix them, or the target's attributes." % case.label
     )
+    if not case.observed:  # nothing given is loaded otherwise: the test loads it, under the loading policy, confined
+        return []
+    engine = case.engines[0] if case.engines else None
+    with engines.engine(engine) if engine else contextlib.nullcontext():
+        try:
+            observed, notes = checks.observe(case, golden)
+        except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
+            raise UpdateError(
+                "%s: the current torch cannot load %s (%s: %s%s), so it cannot record %s. Record the target under "
+                "a lock whose torch loads it (the one that wrote it), then test it under this one%s."
+                % (case.label, golden.path(model_case.artifact_part(case.kind)), type(error).__name__,
+                   checks.first_line(str(error)), confine.explain(error),
+                   ", ".join(golden.path(part) for part in case.observed),
+                   "; or give the output saved with the artifact as `expected`" if case.observed == ("expected",)
+                   else "")
+            ) from None
+    for part, value in observed.items():
+        torch.save(value, os.path.join(scratch, part + ".pt"))
+    return notes
+
+
+def update(case, directory, force, workspace=None):
+    """Writes the case's observed files and manifest into directory (within workspace, where given); returns the
+    lines to print."""
+    golden = golden_io.GoldenSet(case, directory)
+    writer = case_writer.CaseWriter(directory, case)
+    if workspace is not None:
+        _refuse_outside(workspace, [os.path.join(directory, name) for name in case.golden_names()]
+                        + [manifest.manifest_path(directory, case.name), writer.marker])
+    if writer.read_marker() is not None:
+        writer.roll_back()  # an earlier .update was interrupted: the files are put back as they were before it
+    _refuse_overwrite(case, golden, force)
     engine = case.engines[0] if case.engines else None
     if engine and engine not in engines.supported_engines():
         raise UpdateError("%s runs under %s first, which this torch build does not support (it supports %s): record "
                           "it where it does, or list a supported engine first" % (case.label, engine,
                                                                                   engines.supported_engines()))
-    observed, notes = {}, []
-    if case.observed:  # nothing given is loaded otherwise: the test loads it, under the loading policy, sandboxed
-        with engines.engine(engine) if engine else contextlib.nullcontext():
-            try:
-                observed, notes = checks.observe(case, golden)
-            except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
-                raise UpdateError(
-                    "%s: the current torch cannot load %s (%s: %s), so it cannot record %s. Record the target under "
-                    "a lock whose torch loads it (the one that wrote it), then test it under this one%s."
-                    % (case.label, golden.path(model_case.artifact_part(case.kind)), type(error).__name__,
-                       checks.first_line(str(error)), ", ".join(golden.path(part) for part in case.observed),
-                       "; or give the output saved with the artifact as `expected`" if case.observed == ("expected",)
-                       else "")
-                ) from None
+    checks.prepare(case)
     with tempfile.TemporaryDirectory() as scratch:
-        sources = {}
-        for part, value in observed.items():
-            sources[case.golden_name(part)] = os.path.join(scratch, part + ".pt")
-            torch.save(value, sources[case.golden_name(part)])
+        given = [golden.path(part) for part in case.given]
+        notes = confine.call(lambda: _observe(case, golden, scratch), reads=[directory] + given, writes=[scratch],
+                             what="%s (%s)" % (case.label, ", ".join(given)), holds_code=checks.holds_code(case, golden))
+        sources = {case.golden_name(part): os.path.join(scratch, part + ".pt") for part in case.observed}
         paths = {name: sources.get(name, os.path.join(directory, name)) for name in case.golden_names()}
         record = manifest.for_paths(case, paths, origin="%s.update" % case.label, producer=_producer(case, engine))
         sources[manifest.manifest_path("", case.name)] = os.path.join(scratch, "manifest.json")
@@ -127,13 +155,15 @@ def main(argv):
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
         raise UpdateError("%s.update writes into the source tree: run it with `bazel run`." % case.label)
-    for line in update(case, os.path.join(workspace, case.package), args.force):
-        print(line)
+    with case_writer.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
+        for line in update(case, os.path.join(workspace, case.package), args.force, workspace):
+            print(line)
     return 0
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
-    except (UpdateError, golden_io.GoldenError, case_writer.CaseWriterError) as error:
+    except (UpdateError, golden_io.GoldenError, case_writer.CaseWriterError, confine.Stopped,
+            confine.Unconfinable) as error:
         sys.exit("update: %s" % error)
