@@ -21,6 +21,7 @@ import torch
 
 from bc import case_table, confine, harness, model_case
 from bc.own_models import update
+from tests import model_factories
 from tests.golden_copies import adopt, copy_case
 
 TABLE = case_table.load_table()
@@ -140,6 +141,46 @@ def test_a_small_program_that_asks_for_many_gigabytes_is_stopped_at_the_memory_c
     assert golden.path("program") in text and "stopped by quant-bc's memory cap" in text, text
 
 
+def _expanded(tensor, rows):
+    """rows copies of the tensor's first row, as a stride-0 view: the file holds one row."""
+    return tensor[:1].expand(rows, *tensor.shape[1:])
+
+
+def _spec(kind, **files):
+    spec = {"name": "x", "label": "//sub:x", "package": "sub", "kind": kind, "expected": None, "engines": [],
+            "qengines": list(TABLE.qengines), "factory": None, "globals": [], "operators": [], "differences": [],
+            "resource": None, "atol": None, "rtol": None}
+    spec.update(files)
+    return model_case.from_spec(spec, TABLE.qengines)
+
+
+def test_a_small_torchao_checkpoint_that_asks_for_many_gigabytes_is_stopped_at_the_memory_cap(tmp_path):
+    """Issue 37: an Int8Tensor whose qdata, scale and zero_point are stride-0 views of 2**26 rows (a 5 KB file), for
+    a model of that many rows (built on the meta device, as a checkpoint loads): its .update dequantizes 17 GB."""
+    from bc import torchao_api  # noqa: F401 - registers torchao's classes for the weights-only load
+
+    workspace = tmp_path / "workspace"
+    golden = copy_case(TABLE["test_torchao_int8_weight_only_v2"], str(workspace / "sub"))
+    saved = torch.load(golden.path("state_dict"), weights_only=True)
+    weight = saved["0.weight"]
+    names, context = weight.__tensor_flatten__()
+    inner = {name: _expanded(getattr(weight, name), model_factories.WIDE) for name in names}
+    hostile = {"0.weight": type(weight).__tensor_unflatten__(inner, context, (model_factories.WIDE, weight.shape[1]), None),
+               "0.bias": _expanded(saved["0.bias"], model_factories.WIDE)}
+    torch.save(hostile, golden.path("state_dict"))
+    assert os.path.getsize(golden.path("state_dict")) < 16 << 10
+    case = _spec("torchao", artifact=os.path.basename(golden.path("state_dict")),
+                 input=os.path.basename(golden.path("input")), factory="tests.model_factories:wide_linear")
+    started = time.monotonic()
+    with pytest.raises(update.UpdateError) as refused:
+        update.update(case, str(workspace / "sub"), force=False, workspace=str(workspace))
+    assert time.monotonic() - started < BUDGET_SECONDS
+    assert _children_peak_bytes() < BUDGET_BYTES
+    said = str(refused.value)
+    assert golden.path("state_dict") in said and "stopped by quant-bc's memory cap" in said, said
+    assert len(said.splitlines()) == 1, said
+
+
 def test_update_refuses_a_write_through_a_folder_linked_out_of_the_workspace(tmp_path, outside):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -148,10 +189,7 @@ def test_update_refuses_a_write_through_a_folder_linked_out_of_the_workspace(tmp
     golden = copy_case(linear, str(tmp_path / "serialized"))
     shutil.move(golden.path("scripted"), str(outside / "x.scripted.pt"))
     shutil.move(golden.path("input"), str(outside / "x.input.pt"))
-    spec = {"name": "x", "label": "//sub:x", "package": "sub", "kind": "torchscript", "artifact": "x.scripted.pt",
-            "input": "x.input.pt", "expected": None, "engines": [], "qengines": list(TABLE.qengines), "factory": None,
-            "globals": [], "operators": [], "differences": [], "resource": None, "atol": None, "rtol": None}
-    case = model_case.from_spec(spec, TABLE.qengines)
+    case = _spec("torchscript", artifact="x.scripted.pt", input="x.input.pt")
     before = sorted(os.listdir(outside))
     with pytest.raises(update.UpdateError) as refused:
         update.update(case, str(workspace / "sub"), force=True, workspace=str(workspace))
