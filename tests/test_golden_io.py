@@ -25,7 +25,7 @@ import pytest
 import torch
 from torch import _weights_only_unpickler
 
-from bc import case_table, corpora, golden_io, kinds, manifest, pickles, pt2_archive, torch_api
+from bc import case_table, confine, corpora, golden_io, kinds, manifest, pickles, pt2_archive, torch_api
 from tests.golden_copies import adopt, verify_error
 
 TABLE = case_table.load_table()
@@ -507,6 +507,29 @@ def test_a_program_that_could_run_code_is_refused_before_torch_export_load(tmp_p
         with contextlib.suppress(Exception):
             torch.export.load(golden.path("program")).module()(torch.randn(*golden.case.input_size))
         assert os.path.exists(marker), "the stock torch.export.load did not run the payload: the test proves nothing"
+
+
+def _stock_load(path, size):
+    from bc import pt2e_api
+
+    pt2e_api.register_ops()
+    try:
+        torch.export.load(path).module()(torch.randn(*size))
+    except Exception as error:  # noqa: BLE001 - the payload runs before whatever fails next
+        return "raised %s" % type(error).__name__
+    return "ran"
+
+
+@pytest.mark.parametrize("edit", [_keyword_names, _guards_code, _symbolic_size], ids=lambda edit: edit.__name__.strip("_"))
+def test_a_payload_past_the_check_writes_nothing_outside_its_confinement(tmp_path, edit):
+    """Were the check to admit it (its gap), the stock loader runs the payload in the confined child (bc/confine.py),
+    where the marker cannot reach the host; the test above shows the same loader makes it unconfined."""
+    marker = str(tmp_path / "ran")
+    golden = _edited_program(tmp_path, "today", edit(marker))
+    ran_inside = confine.call(lambda: (_stock_load(golden.path("program"), golden.case.input_size),
+                                       os.path.exists(marker))[1], reads=[golden.directory])
+    assert ran_inside, "the payload did not run in the child: the test proves nothing"
+    assert not os.path.exists(marker)
 
 
 def test_torch_export_loads_fallback_to_an_unsafe_pickle_is_refused_too(tmp_path):

@@ -35,7 +35,7 @@ import os
 import subprocess
 import sys
 
-from bc import case_table, corpora, formats, kinds, manifest, warning_filters
+from bc import case_table, confine, corpora, formats, kinds, manifest, warning_filters
 from bc.corpus import case_writer, cpu_record, ulps
 
 GENERATED_DIR = os.path.join("bc", "generated")  # the generators' outputs, under bazel-bin: <corpus>/<case>/
@@ -201,7 +201,14 @@ def adopt(cases, golden_dir, origin, report=print, table=None):
             report("%s: no files in %s, no manifest written" % (case.name, golden_dir))
             continue
         present = [part for part in case.parts if case.golden_name(part) in record.files]
-        unsound = [problem for problem in (_adoption_problem(case, golden_dir, part) for part in present) if problem]
+        paths = [os.path.join(golden_dir, case.golden_name(part)) for part in present]
+        try:
+            # Files from elsewhere, read under the caps of a load (bc/confine.py): the CPU time is adoption's deadline.
+            unsound = confine.call(
+                lambda: [problem for problem in (_adoption_problem(case, golden_dir, part) for part in present) if problem],
+                reads=paths, what=", ".join(paths))
+        except confine.Stopped as stopped:
+            unsound = [str(stopped)]
         if unsound:
             report(
                 "REFUSED %s: not adopted, nothing recorded; its test would refuse these files before any check:\n  %s\n"
