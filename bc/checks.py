@@ -100,13 +100,23 @@ def load_state(module, saved, assign=False):
     return module
 
 
+def call(model, given):
+    """The model run on a saved input as its users call it: a tuple is its positional arguments, a dict its keyword
+    arguments, anything else its one argument (docs/own-models.md)."""
+    if isinstance(given, tuple):
+        return model(*given)
+    if isinstance(given, dict):
+        return model(**given)
+    return model(given)
+
+
 def output(case, golden, model):
     """Differences between model's output on the input and the expected output.
 
     The label names the expected file: a difference may be in it, not in the loader's file.
     """
     return compare.differences(
-        model(golden.load("input")),
+        call(model, golden.load("input")),
         golden.load("expected"),
         case.atol,
         case.rtol,
@@ -311,7 +321,7 @@ def observe(case, golden):
     prepare(case)
     with _warned("torch") as said:
         model = _MODELS[case.kind](case, golden)
-    observed = {"expected": model(golden.load("input"))}
+    observed = {"expected": call(model, golden.load("input"))}
     if case.kind == "pt2e":
         from bc import pt2e_api
 

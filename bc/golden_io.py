@@ -32,6 +32,7 @@ compared: no unfinished regenerate, every file present, each file readable
 
 import contextlib
 import functools
+import importlib
 import io
 import os
 import pickle
@@ -150,10 +151,26 @@ def refused_globals(path, extra=()):
     return sorted(pickles.torch_save_globals(path) - ALLOWED_GLOBALS - frozenset(extra))
 
 
+def _resolved(path, names):
+    """(object, name) of each global a user's target admits (bc/model_case.py, allowed_globals): torch's
+    weights-only allowlist takes objects, so each is imported, from the target's own deps."""
+    found = []
+    for name in names:
+        module, _, attribute = name.rpartition(".")
+        try:
+            found.append((getattr(importlib.import_module(module), attribute), name))
+        except (ImportError, AttributeError, ValueError) as error:
+            raise GoldenError(
+                "%s: the target's allowed_globals names %s, which cannot be imported here (%s: %s). Add the library "
+                "that defines it to the target's deps, or correct the name." % (path, name, type(error).__name__, error)
+            ) from None
+    return found
+
+
 def _load_allowlisted(path, extra):
     allow = _extensible_by_name()
     if allow is not None:
-        with allow(list(SAFE_GLOBALS)):
+        with allow(list(SAFE_GLOBALS) + _resolved(path, extra)):
             return torch.load(path, weights_only=True)
     # An older torch (bisection runs under them), whose weights-only loader
     # allows less, cannot add a class under an older name, or is missing: the
@@ -384,6 +401,8 @@ class GoldenSet:
                 unsafe = program_problem(path, self.case.operators, self.case.allowed_globals)
                 if unsafe:
                     problems.append("%s: %s. Replace the file with a trusted one." % (path, unsafe))
+            elif self.format(part) == kinds.STATE_DICT and self._torchao_hint(path):
+                problems.append(self._torchao_hint(path))
             elif self.format(part) not in (kinds.SCRIPT, kinds.PACKAGE):
                 try:
                     weights_only_load(path, self.case.allowed_globals)
@@ -391,6 +410,19 @@ class GoldenSet:
                     problems.append(str(error))
         if problems:
             raise GoldenError("%s: unreadable golden files:\n  %s\n%s" % (self.case.name, "\n  ".join(problems), remedy))
+
+    def _torchao_hint(self, path):
+        """For a state dict that is a torchao checkpoint (its pickle names torchao's classes): the kind that reads
+        it, whether or not torchao happens to be imported (a factory may import it). None otherwise."""
+        try:
+            named = sorted(name for name in pickles.torch_save_globals(path) if name.startswith(kinds.TORCHAO_PREFIX))
+        except Exception:  # noqa: BLE001 - a damaged pickle: the loader's own error says more
+            return None
+        if not named:
+            return None
+        return ("%s: a torchao checkpoint (its pickle names %s), which a %s target does not read: declare it with "
+                "kind = \"torchao\" and the factory of its float model, which loads it with torchao's classes "
+                "registered" % (path, ", ".join(named[:3]), self.case.kind))
 
     def _container_problem(self, part):
         """Why the file cannot be what its part is read as (a TorchScript archive where a program belongs), or None."""

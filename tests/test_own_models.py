@@ -7,6 +7,7 @@ tests/data/handwritten (written by past releases, outside the project).
 """
 
 import dataclasses
+import fractions
 import json
 import os
 import shutil
@@ -245,3 +246,41 @@ def test_a_target_admits_the_plain_globals_it_lists_and_nothing_else(tmp_path):
     case, directory = target(tmp_path, "torchao", files, factory="tests.model_factories:mlp",
                              globals=["torch.HalfStorage"])
     golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")
+
+
+def test_a_state_dict_target_admits_a_global_it_lists_under_todays_torch(tmp_path):
+    """Issue 33: allowed_globals reaches torch's weights-only loader itself, not only the older torch's fallback."""
+    saved = tmp_path / "fraction.pt"
+    torch.save({"ratio": fractions.Fraction(1, 3), "0.weight": torch.ones(2)}, str(saved))
+    files = {"artifact": str(saved), "input": suite_file("today", "test_linear", "input")}
+    case, directory = target(tmp_path, "state_dict", files, factory="tests.model_factories:mlp")
+    with pytest.raises(golden_io.GoldenError) as error:
+        golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")
+    assert "fractions.Fraction" in str(error.value), error.value
+    case, directory = target(tmp_path, "state_dict", files, factory="tests.model_factories:mlp",
+                             globals=["fractions.Fraction"])
+    golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")
+    loaded = golden_io.weights_only_load(golden_io.GoldenSet(case, directory).path("state_dict"), case.allowed_globals)
+    assert loaded["ratio"] == fractions.Fraction(1, 3)
+
+
+def test_a_torchao_checkpoint_declared_as_a_state_dict_is_told_its_kind(tmp_path):
+    files = {"artifact": suite_file("today", "test_torchao_int8_weight_only_v2", "state_dict"),
+             "input": suite_file("today", "test_torchao_int8_weight_only_v2", "input")}
+    case, directory = target(tmp_path, "state_dict", files, factory="tests.model_factories:mlp")
+    with pytest.raises(golden_io.GoldenError) as error:
+        golden_io.GoldenSet(case, directory).verify_unrecorded(case.given, "remedy")
+    assert "a torchao checkpoint (its pickle names torchao." in str(error.value), error.value
+    assert 'declare it with kind = "torchao"' in str(error.value), error.value
+
+
+@pytest.mark.parametrize("given", [(torch.ones(2, 3), torch.ones(2, 3)), {"a": torch.ones(2, 3), "b": torch.ones(2, 3)}],
+                         ids=["tuple", "dict"])
+def test_a_tuple_input_is_the_positional_arguments_and_a_dict_the_keyword_arguments(given):
+    """Issue 33: a tuple was given to the model as one argument (`linear(): argument 'input' must be Tensor`)."""
+    class Add(torch.nn.Module):
+        def forward(self, a, b):
+            return a + b
+
+    assert torch.equal(checks.call(Add(), given), torch.full((2, 3), 2.0))
+    assert torch.equal(checks.call(torch.nn.Identity(), torch.ones(1)), torch.ones(1))
