@@ -47,7 +47,7 @@ class Case:
     note: str = ""
 
     # Not fields of the table: what a user's target (bc/model_case.py) sets beyond the suite's defaults.
-    operators = ()  # a .pt2's operators beyond bc/pt2_archive.py's OPERATORS
+    operators = ()  # a .pt2's operators beyond bc/pt2_archive.py's NAMESPACES
     allowed_globals = ()  # pickle globals beyond bc/golden_io.py's allowlists
     records_at = "bc/cases.bzl"  # where its differences are recorded
     writer = manifest.REGENERATE  # what writes its files, as messages name it

@@ -8,6 +8,7 @@ see; this is what stands behind them, because a check will always have a gap.
 
 The child is a fork of the caller, with torch already imported, so a load
 costs no second interpreter. In it, before the function runs:
+  * torch on one thread (_one_thread);
   * new user, network and mount namespaces: only a loopback of its own;
   * /tmp and /dev/shm empty tmpfs of its own; the paths it reads or writes
     that lie under them are shown again there (reached through descriptors
@@ -257,9 +258,19 @@ def call(function, reads, writes=(), what=None, holds_code=False, cpu_seconds=No
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
+        _one_thread()
         _child(function, reads, writes, memory, cpu, unconfinable, write_end)
     os.close(write_end)
     return _answer(pid, read_end, what or ", ".join(reads), memory, cpu)
+
+
+def _one_thread():
+    """torch on one thread in the child: a forked child cannot use an OpenMP pool its parent started (GNU
+    libgomp's hangs: measured here, as PyTorch's DataLoader workers know), and one thread makes a check's
+    arithmetic the same on a machine of any number of cores."""
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _child(function, reads, writes, memory, cpu, unconfinable, write_end):

@@ -30,6 +30,7 @@ compared: no unfinished regenerate, every file present, each file readable
 (weights-only parts are parsed for real), each digest equal to the manifest.
 """
 
+import collections
 import contextlib
 import functools
 import importlib
@@ -231,12 +232,16 @@ def weights_only_loads_only():
 
 def program_problem(path, operators=(), extra=()):
     """Why torch.export.load could run code from the program at path, or allocate past it (bc/pt2_archive.py),
-    or None; none of it is run. operators, extra: what a user's target admits beyond pt2_archive.OPERATORS and
-    PT2_GLOBALS."""
-    found = pt2_archive.problems(path, PT2_GLOBALS | frozenset(extra), pt2_archive.OPERATORS | frozenset(operators))
-    if found:
-        return "unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without loading it" % "; ".join(found)
-    return None
+    or None; none of it is run. operators, extra: what a user's target admits beyond pt2_archive.NAMESPACES and
+    PT2_GLOBALS. Each distinct problem once, with its count, at most ten."""
+    found = collections.Counter(pt2_archive.problems(path, PT2_GLOBALS | frozenset(extra), frozenset(operators)))
+    if not found:
+        return None
+    said = ["%s%s" % (problem, " (%d times)" % count if count > 1 else "") for problem, count in found.items()]
+    if len(said) > 10:
+        said = said[:9] + ["and %d other problems" % (len(said) - 9)]
+    return ("unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without "
+            "loading it" % "; ".join(said))
 
 
 def program_load(path):

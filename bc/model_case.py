@@ -26,7 +26,7 @@ import re
 from bc import case_table, kinds
 
 SPEC_SUFFIX = ".model.json"
-_OPERATOR = re.compile(r"torch\.ops\.\w+\.\w+\.\w+")
+_OPERATOR = re.compile(r"torch\.ops\.\w+(\.\w+\.\w+)?")  # an operator, or a namespace of them
 _GLOBAL = re.compile(r"\w+(\.\w+)+")
 # What a user's record has: the suite's fields but the corpora (case_table.DIFFERENCE_FIELDS).
 DIFFERENCE_FIELDS = tuple(f for f in case_table.DIFFERENCE_FIELDS if f != "corpora")
@@ -112,10 +112,12 @@ def from_spec(spec, qengines):
         refuse("factory", "%r is not \"package.module:function\"" % factory)
     operators = tuple(spec.get("operators") or ())
     if operators and kind != "pt2e":
-        refuse("operators", "are what a pt2e target's program may call beyond quant-bc's; kind %s calls none" % kind)
+        refuse("operators", "are what a pt2e target's program may call beyond torch's and torchao's namespaces; kind %s "
+                            "calls none" % kind)
     strange = [op for op in operators if not _OPERATOR.fullmatch(op)]
     if strange:
-        refuse("operators", "%s: each is torch.ops.<namespace>.<name>.<overload>" % strange)
+        refuse("operators", "%s: each is torch.ops.<namespace>.<name>.<overload>, or torch.ops.<namespace> for all of "
+                            "a namespace" % strange)
     allowed_globals = tuple(spec.get("globals") or ())
     strange = [name for name in allowed_globals if not _GLOBAL.fullmatch(name)]
     if strange:

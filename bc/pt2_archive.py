@@ -12,14 +12,17 @@ through:
     (pickle.loads);
   * a symbolic size or value (as_expr), which the deserializer evaluates
     with sympy.sympify, that is eval;
-  * the names of nodes, inputs and attributes, which torch.fx writes into the
-    Python source of the module it builds and then executes;
+  * the names of nodes, inputs, attributes and keyword arguments, which
+    torch.fx writes into the Python source of the module it builds and then
+    executes; guard code, which module() compiles;
+  * a node's target, resolved by name on torch (torch.load is one);
   * an empty raw weight, which torch.zeros allocates at the sizes the config
     declares.
-problems() reads the members' names and declared sizes, the JSON (every key
-and every text field against what a program of plain CPU tensors holds) and
-the pickles' opcodes, and says what of that a file holds; bc/golden_io.py
-refuses such a file before torch.export.load sees it.
+problems() reads the members' names and declared sizes, the JSON (each text
+field held to what torch does with its key, _FIELDS; everything else is data,
+admitted whatever it holds) and the pickles' opcodes, and says what of that a
+file holds; bc/golden_io.py refuses such a file before torch.export.load sees
+it, and what gets past it still loads confined (bc/confine.py).
 """
 
 import io
@@ -51,48 +54,73 @@ _FLAT_MEMBERS = frozenset(
         "version",
     ]
 )
-# The operators a node may call: those the corpora's programs call (//tests:golden_io_test holds the
-# list to them), so that no operator a program names can read a file or allocate what it likes.
-OPERATORS = frozenset(
-    [
-        "torch.ops.aten.conv2d.default",
-        "torch.ops.aten.flatten.using_ints",
-        "torch.ops.aten.linear.default",
-        "torch.ops.aten.relu.default",
-        "torch.ops.aten.view.default",
-        "torch.ops.quantized_decomposed.choose_qparams.tensor",
-        "torch.ops.quantized_decomposed.dequantize_per_channel.default",
-        "torch.ops.quantized_decomposed.dequantize_per_tensor.default",
-        "torch.ops.quantized_decomposed.dequantize_per_tensor.tensor",
-        "torch.ops.quantized_decomposed.quantize_per_tensor.default",
-        "torch.ops.quantized_decomposed.quantize_per_tensor.tensor",
-    ]
-)
-# What each text field of a program's JSON may hold, by its key (a list's items by the list's key). Names
-# become Python source (torch.fx's code of the module), so they are words and dots only; the metadata is
-# free text on one line (a stack trace on several), which torch.fx writes only into comments.
-_NAME = r"[\w.]*"
-_ONE_LINE = r"[^\x00-\x1f\x7f]*"
-_TEXT = {
-    "name": _NAME,
-    "as_name": _NAME,
-    "buffer_name": _NAME,
-    "parameter_name": _NAME,
-    "tensor_constant_name": _NAME,
-    "fqn": _NAME,
-    "path_name": r"(weight|tensor)_\d+",
-    "forward_arg_names": None,  # a parameter name of forward() (_python_name)
-    "target": None,  # one of the operators allowed (problems())
-    "torch_version": r"[\w.+]*",
-    "type": "cpu",
-    "verifiers": r"\w+",
-    "in_spec": _ONE_LINE,
-    "out_spec": _ONE_LINE,
-    "nn_module_stack": _ONE_LINE,
-    "source_fn_stack": _ONE_LINE,
-    "torch_fn": _ONE_LINE,
-    "stack_trace": r"[^\x00-\x09\x0b-\x1f\x7f]*",
+# What torch.export.load and module() do with each text field of a program's JSON, by the field's key
+# (torch/_export/serde/serialize.py, torch/export/_unlift.py, torch/fx/graph.py; docs/pt2e.md has the table,
+# with the source line behind each row). A key not listed is data: kept, logged or shown, never run, so
+# any text is admitted there (stack traces, from_node, custom metadata, argument strings).
+NAME = "name"  # written into forward()'s source as a variable or an attribute path (self.a.b; getattr(self, "0"))
+PYTHON_NAME = "python name"  # written into forward()'s signature as a parameter
+SPEC = "in_spec"  # a treespec: data to pytree, but for its keyword names (_in_spec_problems)
+OPERATOR = "operator"  # resolved by name on torch, operator or math, then called with the node's arguments
+EXPRESSION = "expression"  # evaluated by sympy.sympify, that is eval (_expression_problem)
+CODE = "code"  # compiled into a function that module() runs
+OBJECT = "object"  # a custom (torchbind) or opaque object's class, resolved by name and unpickled
+_FIELDS = {
+    "name": NAME,
+    "as_name": NAME,
+    "fqn": NAME,
+    "parameter_name": NAME,
+    "buffer_name": NAME,
+    "tensor_constant_name": NAME,
+    "custom_obj_name": NAME,
+    "user_input_name": NAME,
+    "forward_arg_names": PYTHON_NAME,
+    "in_spec": SPEC,
+    "target": OPERATOR,
+    "as_operator": OPERATOR,
+    "expr_str": EXPRESSION,
+    "as_expr": EXPRESSION,
+    "guards_code": CODE,
+    "class_fqn": OBJECT,
 }
+# The JSON objects whose keys are node names (written into forward()'s source as variables).
+_NAMED_VALUES = frozenset(["tensor_values", "sym_int_values", "sym_bool_values", "sym_float_values", "custom_obj_values"])
+_WORDS = re.compile(r"[\w.]*")  # the root module's fqn is ""
+# The operator namespaces torch and torchao define, admitted by name (nothing is imported to list them); a user's
+# target adds its own namespace, or single operators, through `operators`.
+NAMESPACES = ("aten", "prims", "quantized_decomposed", "quantized", "torchao")
+_OPERATOR = re.compile(r"torch\.ops\.(\w+)\.\w+\.\w+")
+# aten operators that read what the program names from outside it: a file (aten.from_file reads any path).
+_READERS = frozenset(["torch.ops.aten.from_file.default"])
+# Plain functions torch.export writes as targets (shape arithmetic on symbolic sizes): the deserializer resolves
+# them on the operator, math and torch modules.
+_FUNCTIONS = re.compile(
+    r"_operator\.(getitem|add|sub|mul|truediv|floordiv|mod|pow|neg|pos|abs|invert|and_|or_|xor|not_|eq|ne|lt|le|gt|ge"
+    r"|lshift|rshift)"
+    r"|math\.(ceil|floor|trunc|sqrt|exp|log|log2|pow|fabs|isnan|isinf)"
+    r"|torch\.(sym_float|sym_int|sym_max|sym_min|sym_not|sym_ite|sym_sum|sym_sqrt|_sym_sqrt)"
+)
+# sympify evaluates its text as Python, with sympy's names and the builtins in scope (eval, chr, open): an
+# expression holds what torch writes there, sympy's srepr of it (torch/_export/serde/serialize.py, _print_sympy:
+# Symbol('s77', positive=True, integer=True), Mul(Integer(2), ...), FloorDiv(...)) or its plain text (s0*2):
+# numbers, operators, quoted symbol names and numbers, and the names below; nothing else reaches eval.
+_EXPRESSION_TOKEN = re.compile(
+    r"\s*(?:(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|([A-Za-z_]\w*)|('[\w.+-]*')|(\*\*|//|[-+*/%(),<>=!&|~^]))"
+)
+_EXPRESSION_NAMES = frozenset(
+    # sympy's classes and constants as srepr writes them
+    "Symbol Dummy Integer Float Rational Add Mul Pow Mod Max Min Abs Eq Ne Lt Le Gt Ge StrictLessThan "
+    "StrictGreaterThan LessThan GreaterThan Equality Unequality And Or Not BooleanTrue BooleanFalse Piecewise "
+    "ExprCondPair ITE Infinity NegativeInfinity NegativeOne One Zero Half floor ceiling sqrt oo zoo nan true false "
+    "True False None "
+    # Symbol's and Float's keyword arguments
+    "positive negative nonnegative nonpositive integer real finite zero nonzero commutative precision "
+    # torch.utils._sympy.functions, as the deserializer names them (sympy_functions), in every torch that has them
+    "FloorDiv ModularIndexing Where PythonMod CleanDiv CeilToInt FloorToInt CeilDiv LShift RShift PowByNatural "
+    "FloatPow FloatTrueDiv IntTrueDiv IsNonOverlappingAndDenseIndicator TruncToFloat TruncToInt RoundToInt "
+    "RoundDecimal ToFloat Identity BitwiseFn_bitwise_and BitwiseFn_bitwise_or".split()
+)
+_SYMBOL = re.compile(r"[a-z]{1,3}\d+|OpaqueUnaryFn_[a-z0-9]+")
 # Bytes per element of each ScalarType a raw weight may have (torch/_export/serde/schema.py).
 _ELEMENT_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 2, 7: 4, 8: 8, 12: 1, 13: 2}
 
@@ -111,38 +139,76 @@ def read_json(data):
 
 
 def _json_problems(name, document, operators):
-    """In one walk of a JSON member: every key that is not a word, every text field whose content its key
-    does not allow (a call's target one of operators), and every symbolic expression."""
+    """In one walk of a JSON member, each text field held to what torch does with its key (_FIELDS)."""
     problems = []
-    text = dict(_TEXT, target="|".join(re.escape(operator) for operator in sorted(operators)))
+
+    def text(key, value):
+        role = _FIELDS.get(key)
+        if role == NAME and not _WORDS.fullmatch(value):
+            problems.append("%s: %s %r is not a name (torch.fx writes it into the source of forward())"
+                            % (name, key, value[:80]))
+        elif role == PYTHON_NAME:
+            problems.extend(_python_name_problem(name, key, value))
+        elif role == SPEC:
+            problems.extend(_in_spec_problems(name, value))
+        elif role == OPERATOR:
+            problems.extend(_operator_problem(name, value, operators))
+        elif role == EXPRESSION:
+            problems.extend(_expression_problem(name, value))
+        elif role == CODE:
+            problems.append("%s: %s holds code (%r), which module() compiles and runs" % (name, key, value[:80]))
+        elif role == OBJECT:
+            problems.append("%s: %s names %r, a custom or opaque object, which torch.export.load resolves by name "
+                            "and unpickles" % (name, key, value[:80]))
 
     def walk(node, key):
         if isinstance(node, dict):
-            if "as_expr" in node:
-                problems.append(
-                    "%s holds a symbolic expression (as_expr %s), which torch.export.load evaluates with "
-                    "sympy.sympify (eval)" % (name, json.dumps(node["as_expr"])[:80])
-                )
             for child, value in node.items():
-                if not re.fullmatch(r"[\w.]+", child):
-                    problems.append("%s has a key %r, not a name" % (name, child[:80]))
+                if key in _NAMED_VALUES and not _WORDS.fullmatch(child):
+                    problems.append("%s: %s has %r, not a name (torch.fx writes it into the source of forward())"
+                                    % (name, key, child[:80]))
                 walk(value, child)
         elif isinstance(node, list):
             for value in node:
                 walk(value, key)
         elif isinstance(node, str):
-            allowed = text.get(key)
-            if key == "forward_arg_names":
-                problems.extend(_python_name_problem(name, key, node))
-            elif key == "in_spec":
-                problems.extend(_in_spec_problems(name, node))
-            elif allowed is None:
-                problems.append("%s has text in %r, a field a program of plain tensors has not" % (name, key))
-            elif not re.fullmatch(allowed, node):
-                problems.append("%s: %s %r is not what a program of plain tensors holds there" % (name, key, node[:80]))
+            text(key, node)
 
     walk(document, None)
     return problems
+
+
+def _operator_problem(name, target, operators):
+    """A node's target: an operator of the namespaces torch and torchao define (NAMESPACES) or the target's own
+    (operators: whole names, or torch.ops.<namespace>), but for those that read a file; or a plain function
+    torch.export writes for shape arithmetic."""
+    found = _OPERATOR.fullmatch(target)
+    if target in operators or (found and "torch.ops." + found.group(1) in operators):
+        return []
+    if target in _READERS:
+        return ["%s: target %r reads a file the program names" % (name, target)]
+    if (found and found.group(1) in NAMESPACES) or _FUNCTIONS.fullmatch(target):
+        return []
+    return ["%s: target %r is no operator of %s (a program of your own namespace lists it, or torch.ops.<namespace>, "
+            "in the target's `operators`)" % (name, target[:80], ", ".join(NAMESPACES))]
+
+
+def _expression_problem(name, text):
+    """A symbolic size or value: sympify evaluates it, so it must be arithmetic on torch's symbols."""
+    position, strangers = 0, []
+    while position < len(text.rstrip()):
+        token = _EXPRESSION_TOKEN.match(text, position)
+        if token is None:
+            strangers.append(text[position:position + 20])
+            break
+        word = token.group(2)
+        if word is not None and word not in _EXPRESSION_NAMES and not _SYMBOL.fullmatch(word):
+            strangers.append(word)
+        position = token.end()
+    if not strangers:
+        return []
+    return ["%s: the symbolic expression %r holds %s, which is no arithmetic on torch's symbols (torch.export.load "
+            "evaluates it with sympy.sympify, that is eval)" % (name, text[:80], ", ".join(repr(w) for w in strangers[:3]))]
 
 
 def _python_name_problem(name, key, text):
@@ -215,12 +281,12 @@ def _tensor_bytes(meta):
     return element * (offset + sum((size - 1) * stride for size, stride in zip(sizes, strides)) + 1)
 
 
-def problems(path, allowed_globals, operators=OPERATORS):
+def problems(path, allowed_globals, operators=frozenset()):
     """Why torch.export.load could run code from the archive at path, or allocate past it, or [] if neither;
     nothing in it is run.
 
     allowed_globals: what its torch.save members' pickles may name (bc/golden_io.py's policy).
-    operators: what its graph may call (a user's target adds the operators its program calls).
+    operators: what its graph may call beyond NAMESPACES (a user's target: operator names, or torch.ops.<namespace>).
     Call it on a zip whose sizes were checked (golden_io.format_problem).
     """
     found = []

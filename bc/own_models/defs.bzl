@@ -86,7 +86,8 @@ def quant_bc_model_test(
       engines: quantized engines to run under (bc/cases.bzl's QENGINES); [] runs once, none selected.
       atol: tolerance; None is torch.testing's default for the dtype.
       rtol: tolerance; None is torch.testing's default for the dtype.
-      operators: pt2e: the operators the program calls beyond quant-bc's (torch.ops.aten.add.Tensor, ...).
+      operators: pt2e: the operators the program calls beyond torch's and torchao's namespaces (torch.ops.mylib.op.default,
+        or torch.ops.mylib for all of a namespace).
       allowed_globals: pickle globals the files name beyond quant-bc's allowlists (torch.HalfStorage, ...),
         each a plain type or torch's own rebuild function: nothing admitted here may run code.
       package_resource: package: [package, resource] the model is pickled as (default PyTorch's ["test", "test.pkl"]).

@@ -1,0 +1,61 @@
+"""Each row of docs/pt2e.md's table of a program's fields: what torch does with the field, an ordinary value torch
+writes there (admitted) and a hostile one (refused, saying why), read by bc/pt2_archive.py's check.
+
+The hostile programs that also run their payload under the stock loader are in tests/test_golden_io.py
+(HOSTILE_PROGRAMS); the programs users write, in tests/test_users_programs.py.
+"""
+
+import json
+
+import pytest
+
+from bc import pt2_archive
+
+KWARGS_SPEC = [1, {"type": "builtins.tuple", "context": "null", "children_spec": [
+    {"type": "builtins.tuple", "context": "null", "children_spec": []},
+    {"type": "builtins.dict", "context": json.dumps(["mask"]), "children_spec": [{"type": None, "context": None,
+                                                                                 "children_spec": []}]}]}]
+HOSTILE_SPEC = json.loads(json.dumps(KWARGS_SPEC))
+HOSTILE_SPEC[1]["children_spec"][1]["context"] = json.dumps(["a':__import__('os').system('id')#"])
+
+# (the field, an ordinary value, a hostile value, what the check says of the hostile one)
+ROWS = [
+    ("name", "conv2d_1", "x=__import__('os')", "is not a name"),
+    ("fqn", "features.0.weight", "a\"); import os; (\"", "is not a name"),
+    ("forward_arg_names", "input_ids", "lambda", "is not a Python name"),
+    ("in_spec", json.dumps(KWARGS_SPEC), json.dumps(HOSTILE_SPEC), "in_spec's keyword argument"),
+    ("target", "torch.ops.aten.conv2d.default", "torch.load", "is no operator of aten"),
+    ("target", "torch.ops.torchao.quantize_affine.default", "torch.ops.aten.from_file.default", "reads a file"),
+    ("target", "_operator.getitem", "_operator.methodcaller", "is no operator of aten"),
+    ("expr_str", "Mul(Integer(2), Symbol('s77', positive=True, integer=True))", "eval(chr(49))",
+     "is no arithmetic on torch's symbols"),
+    ("expr_str", "FloorDiv(s0, 2)", "Symbol('s0').__class__", "is no arithmetic on torch's symbols"),
+    ("guards_code", None, "__import__('os').system('id')", "holds code"),
+    ("class_fqn", None, "__torch__.torch.classes.quantized.LinearPackedParamsBase", "a custom or opaque object"),
+    ("stack_trace", 'File "/home/u/model.py", line 3, in forward\n    x = self.conv(x)', None, None),
+    ("from_node", json.dumps([{"name": "conv2d", "target": "aten.conv2d.default", "graph_id": 140}]), None, None),
+    ("custom", json.dumps({"_torchdynamo_disable": True, "_torchdynamo_disable_method": "dispatch_trace"}), None, None),
+    ("as_string", "floor'); import os; ('", None, None),
+]
+
+
+@pytest.mark.parametrize("field, ordinary, hostile, said", ROWS, ids=["%s-%d" % (row[0], i) for i, row in enumerate(ROWS)])
+def test_each_field_is_held_to_what_torch_does_with_it(field, ordinary, hostile, said):
+    if ordinary is not None:
+        assert pt2_archive._json_problems("m", {field: ordinary}, frozenset()) == []
+    if hostile is not None:
+        found = pt2_archive._json_problems("m", {field: hostile}, frozenset())
+        assert len(found) == 1 and said in found[0], found
+
+
+def test_node_names_as_keys_are_held_to_names_and_other_keys_are_data():
+    assert pt2_archive._json_problems("m", {"tensor_values": {"conv2d": {}}, "custom": {"any key": "v"}}, frozenset()) == []
+    found = pt2_archive._json_problems("m", {"tensor_values": {"x=1;import os": {}}}, frozenset())
+    assert len(found) == 1 and "is not a name" not in found[0] and "not a name" in found[0], found
+
+
+def test_a_users_namespace_is_admitted_through_operators_by_name_or_whole():
+    target = "torch.ops.mylib.fused.default"
+    assert pt2_archive._json_problems("m", {"target": target}, frozenset())
+    assert pt2_archive._json_problems("m", {"target": target}, frozenset([target])) == []
+    assert pt2_archive._json_problems("m", {"target": target}, frozenset(["torch.ops.mylib"])) == []
