@@ -29,6 +29,7 @@ QUANT_BC_MEMORY_CAP (bytes) and QUANT_BC_CPU_SECONDS raise the caps for a model
 that needs more (a test takes them through --test_env).
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -45,6 +46,7 @@ _PER_FILE_BYTE = 8
 # A child stopped on the CPU cap is killed by the kernel; one that waits instead (on a lock, a pipe) is killed
 # when this much wall time has passed beyond its CPU cap.
 _WALL_MARGIN = 60
+_ANSWER_BYTES = 256 << 20  # what the caller reads of a child's answer at most
 
 _CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
@@ -57,7 +59,13 @@ _LOCKED = {"nosuid": _MS_NOSUID, "nodev": _MS_NODEV, "noexec": _MS_NOEXEC, "noat
 _PSEUDO = frozenset(["proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "securityfs", "debugfs", "tracefs",
                      "bpf", "pstore", "configfs", "fusectl", "hugetlbfs", "binfmt_misc", "autofs", "efivarfs",
                      "nsfs", "rpc_pipefs"])
-_PRIVATE = ("/tmp", "/dev/shm")
+# Private, empty, bounded: /tmp and /dev/shm for what a load writes; /run (and /var/run) so that no socket of the
+# host's services is reachable by path (the session bus starts commands). Sockets elsewhere are refused below.
+_PRIVATE = {"/tmp": "size=512m", "/dev/shm": "size=64m", "/run": "size=1m", "/var/run": "size=1m"}
+# A seccomp filter refuses socket(AF_UNIX) with EACCES: a socket bound at a path (an agent, a container daemon)
+# is not cut off by a network namespace or a read-only mount. x86_64 only; elsewhere no filter is installed.
+_AUDIT_ARCH_X86_64, _SYS_SOCKET, _AF_UNIX = 0xC000003E, 41, 1
+_SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO, _EACCES = 0x7FFF0000, 0x00050000, 13
 
 
 class Stopped(Exception):
@@ -127,9 +135,9 @@ def _confine_files(libc, reads, writes):
     for path in sorted(set(reads) | set(writes)):
         if any(_under(path, private) for private in _PRIVATE) and os.path.exists(path):
             kept[path] = os.open(path, os.O_PATH)
-    for private in _PRIVATE:
-        if os.path.isdir(private):
-            _mount(libc, "tmpfs", private, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777")
+    for private, size in sorted(_PRIVATE.items()):
+        if os.path.isdir(private) and not os.path.islink(private):
+            _mount(libc, "tmpfs", private, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777," + size)
     for path, descriptor in sorted(kept.items()):
         if os.path.isdir("/proc/self/fd/%d" % descriptor):
             os.makedirs(path, exist_ok=True)
@@ -155,6 +163,32 @@ def _confine_files(libc, reads, writes):
             _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     if failed:
         raise OSError("cannot make read-only: %s" % ", ".join(failed))
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
+def _refuse_unix_sockets(libc):
+    load, jump, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    code = [
+        (load, 0, 0, 4),  # seccomp_data.arch
+        (jump, 0, 5, _AUDIT_ARCH_X86_64),
+        (load, 0, 0, 0),  # seccomp_data.nr
+        (jump, 0, 3, _SYS_SOCKET),
+        (load, 0, 0, 16),  # seccomp_data.args[0], the family
+        (jump, 0, 1, _AF_UNIX),
+        (ret, 0, 0, _SECCOMP_RET_ERRNO | _EACCES),
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),
+    ]
+    filters = (_Filter * len(code))(*[_Filter(*instruction) for instruction in code])
+    program = _Program(len(code), filters)
+    _check(libc.prctl(38, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(libc.prctl(22, 2, ctypes.byref(program), 0, 0), "prctl(PR_SET_SECCOMP)")
 
 
 def _data_in_use():
@@ -195,6 +229,8 @@ def problem():
                 os._exit(0)
             except OSError as error:
                 os._exit(10 + min(error.errno or 0, 200))
+            except BaseException:  # noqa: BLE001 - nothing of the caller's code runs on in the child
+                os._exit(9)
         status = os.waitpid(pid, 0)[1]
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         _problem = "" if code == 0 else "user and mount namespaces: %s" % (
@@ -257,9 +293,15 @@ def call(function, reads, writes=(), what=None, holds_code=False, cpu_seconds=No
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(read_end)
-        _one_thread()
-        _child(function, reads, writes, memory, cpu, unconfinable, write_end)
+        try:
+            os.setpgid(0, 0)  # a group of its own, killed whole with whatever it starts
+            os.close(read_end)
+            _one_thread()
+            _child(function, reads, writes, memory, cpu, unconfinable, write_end)
+        finally:
+            os._exit(70)  # nothing of the caller's code runs on in the child
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)  # as the child does: whichever runs first, the group exists before a kill
     os.close(write_end)
     return _answer(pid, read_end, what or ", ".join(reads), memory, cpu)
 
@@ -277,11 +319,15 @@ def _child(function, reads, writes, memory, cpu, unconfinable, write_end):
     global _active
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        if not unconfinable:
-            libc = _libc()
-            _enter_namespaces(libc)
-            _confine_files(libc, reads, writes)
-        _cap(memory, cpu)
+        try:
+            if not unconfinable:
+                libc = _libc()
+                _enter_namespaces(libc)
+                _confine_files(libc, reads, writes)
+                _refuse_unix_sockets(libc)
+            _cap(memory, cpu)
+        except OSError as error:
+            raise Unconfinable("cannot confine the load of %s: %s" % (", ".join(reads[:3]), error)) from None
         _active = memory
         answer = {"result": function()}
     except BaseException as error:  # noqa: BLE001 - everything goes back to the caller, nothing escapes the fork
@@ -301,20 +347,28 @@ def _child(function, reads, writes, memory, cpu, unconfinable, write_end):
 
 
 def _answer(pid, read_end, what, memory, cpu):
-    chunks, deadline = [], time.monotonic() + cpu + _WALL_MARGIN
+    chunks, size, deadline, answered = [], 0, time.monotonic() + cpu + _WALL_MARGIN, False
     try:
-        while True:
+        while size <= _ANSWER_BYTES:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([read_end], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
                 break
             chunk = os.read(read_end, 1 << 16)
             if not chunk:
+                answered = True
                 break
             chunks.append(chunk)
+            size += len(chunk)
     finally:
         os.close(read_end)
+        if not answered:  # past its deadline, an answer too large, or the caller interrupted
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
         _, status, usage = os.wait4(pid, 0)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)  # what it started, if anything outlived it
+    if size > _ANSWER_BYTES:
+        raise Stopped("%s: its answer exceeds %s bytes" % (what, format(_ANSWER_BYTES, ",")))
     if os.WIFSIGNALED(status):
         sent = os.WTERMSIG(status)
         if sent == signal.SIGXCPU or usage.ru_utime + usage.ru_stime >= cpu:

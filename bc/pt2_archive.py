@@ -58,16 +58,16 @@ _FLAT_MEMBERS = frozenset(
 # (torch/_export/serde/serialize.py, torch/export/_unlift.py, torch/fx/graph.py; docs/pt2e.md has the table,
 # with the source line behind each row). A key not listed is data: kept, logged or shown, never run, so
 # any text is admitted there (stack traces, from_node, custom metadata, argument strings).
-NAME = "name"  # written into forward()'s source as a variable or an attribute path (self.a.b; getattr(self, "0"))
-PYTHON_NAME = "python name"  # written into forward()'s signature as a parameter
+NAME = "name"  # written into forward()'s source as an attribute path (self.a.b; getattr(self, "0"))
+PYTHON_NAME = "python name"  # written into forward()'s source as a variable or parameter
 SPEC = "in_spec"  # a treespec: data to pytree, but for its keyword names (_in_spec_problems)
 OPERATOR = "operator"  # resolved by name on torch, operator or math, then called with the node's arguments
 EXPRESSION = "expression"  # evaluated by sympy.sympify, that is eval (_expression_problem)
 CODE = "code"  # compiled into a function that module() runs
 OBJECT = "object"  # a custom (torchbind) or opaque object's class, resolved by name and unpickled
 _FIELDS = {
-    "name": NAME,
-    "as_name": NAME,
+    "name": PYTHON_NAME,
+    "as_name": PYTHON_NAME,
     "fqn": NAME,
     "parameter_name": NAME,
     "buffer_name": NAME,
@@ -89,9 +89,10 @@ _WORDS = re.compile(r"[\w.]*")  # the root module's fqn is ""
 # The operator namespaces torch and torchao define, admitted by name (nothing is imported to list them); a user's
 # target adds its own namespace, or single operators, through `operators`.
 NAMESPACES = ("aten", "prims", "quantized_decomposed", "quantized", "torchao")
-_OPERATOR = re.compile(r"torch\.ops\.(\w+)\.\w+\.\w+")
-# aten operators that read what the program names from outside it: a file (aten.from_file reads any path).
-_READERS = frozenset(["torch.ops.aten.from_file.default"])
+# Each part a name that is no dunder: getattr on torch.ops.aten.__class__ would reach Python's own machinery.
+_OPERATOR = re.compile(r"torch\.ops\.((?!__)\w+)\.((?!__)\w+)\.((?!__)\w+)", re.ASCII)
+# aten operators that read what the program names from outside it, in any overload: a file (from_file).
+_READERS = frozenset(["aten.from_file"])
 # Plain functions torch.export writes as targets (shape arithmetic on symbolic sizes): the deserializer resolves
 # them on the operator, math and torch modules.
 _FUNCTIONS = re.compile(
@@ -105,7 +106,10 @@ _FUNCTIONS = re.compile(
 # Symbol('s77', positive=True, integer=True), Mul(Integer(2), ...), FloorDiv(...)) or its plain text (s0*2):
 # numbers, operators, quoted symbol names and numbers, and the names below; nothing else reaches eval.
 _EXPRESSION_TOKEN = re.compile(
-    r"\s*(?:(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|([A-Za-z_]\w*)|('[\w.+-]*')|(\*\*|//|[-+*/%(),<>=!&|~^]))"
+    # A quoted string is a symbol's name or a number only: Max('...') and Min('...') sympify it again.
+    r"\s*(?:(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|([A-Za-z_]\w*)|('(?:[A-Za-z_]\w*|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)')"
+    r"|(\*\*|//|[-+*/%(),<>=!&|~^]))",
+    re.ASCII,
 )
 _EXPRESSION_NAMES = frozenset(
     # sympy's classes and constants as srepr writes them
@@ -164,9 +168,8 @@ def _json_problems(name, document, operators):
     def walk(node, key):
         if isinstance(node, dict):
             for child, value in node.items():
-                if key in _NAMED_VALUES and not _WORDS.fullmatch(child):
-                    problems.append("%s: %s has %r, not a name (torch.fx writes it into the source of forward())"
-                                    % (name, key, child[:80]))
+                if key in _NAMED_VALUES:
+                    problems.extend(_python_name_problem(name, "a name in " + key, child))
                 walk(value, child)
         elif isinstance(node, list):
             for value in node:
@@ -185,7 +188,7 @@ def _operator_problem(name, target, operators):
     found = _OPERATOR.fullmatch(target)
     if target in operators or (found and "torch.ops." + found.group(1) in operators):
         return []
-    if target in _READERS:
+    if found and "%s.%s" % found.group(1, 2) in _READERS:
         return ["%s: target %r reads a file the program names" % (name, target)]
     if (found and found.group(1) in NAMESPACES) or _FUNCTIONS.fullmatch(target):
         return []
@@ -212,8 +215,9 @@ def _expression_problem(name, text):
 
 
 def _python_name_problem(name, key, text):
-    """torch.fx writes it into forward()'s source as a parameter name: an identifier that is no keyword, as
-    Python's own names are; anything else would be code."""
+    """torch.fx writes it into forward()'s source as a variable or a parameter: an identifier that is no keyword,
+    as the names torch gives nodes are; a dotted name would assign to a module's attribute (torch.load = ...),
+    anything else would be code."""
     if text.isidentifier() and not keyword.iskeyword(text):
         return []
     return ["%s: %s %r is not a Python name (torch.fx writes it into the source of forward())" % (name, key, text[:80])]

@@ -322,3 +322,11 @@ def test_every_record_is_judged_by_its_loader_in_each_release_from_its_corpus_an
     concluded = [line for line in out.splitlines() if line.startswith("test_torchao_") and ": " in line]
     assert len(concluded) == len(records)
     assert all("first failing: torchao-0.17.0 (last passing: torchao-0.16.0)" in line for line in concluded), out
+
+
+def test_a_package_case_is_refused_before_any_install_where_loads_cannot_be_confined(monkeypatch):
+    monkeypatch.setattr(bisect.confine, "_problem", "user and mount namespaces: Operation not permitted")
+    with pytest.raises(bisect.BisectError) as error:
+        bisect.refuse_unconfinable(TABLE["test_linear_relu_package_quantization_transforms"])
+    assert "Operation not permitted" in str(error.value) and "will not run it" in str(error.value)
+    bisect.refuse_unconfinable(TABLE["test_linear"])  # holds no code: its loads run capped, and say so

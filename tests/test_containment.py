@@ -56,6 +56,12 @@ def _seen():
         socket.create_connection(("127.0.0.1", 1), timeout=2)
     except OSError as error:
         seen["connect"] = error.strerror
+    try:
+        socket.socket(socket.AF_UNIX).connect(_seen.unix)
+        seen["unix"] = "connected"
+    except OSError as error:
+        seen["unix"] = error.strerror
+    seen["run"] = sorted(os.listdir("/run")) if os.path.isdir("/run") else None
     return seen
 
 
@@ -67,12 +73,22 @@ def test_a_confined_load_writes_only_its_output_and_sees_no_network_nor_the_host
     _seen.paths = {"outside": str(outside / "x"), "output": str(output / "x"), "tmp": "/tmp/x",
                    "source": os.path.join(SOURCE_TREE, "quant-bc-confined-write")}
     assert confine.problem() is None, confine.problem()
-    seen = confine.call(_seen, reads=[], writes=[str(output)])
+    server = socket.socket(socket.AF_UNIX)
+    folder = os.open(str(outside), os.O_RDONLY)  # a short path to it: a socket's path has at most 107 bytes
+    _seen.unix = "/proc/self/fd/%d/agent.sock" % folder  # at a path, as an agent's or a container daemon's
+    server.bind(_seen.unix)
+    server.listen(1)
+    try:
+        seen = confine.call(_seen, reads=[], writes=[str(output)])
+    finally:
+        server.close()
+        os.close(folder)
+    assert seen["unix"] == "Permission denied" and seen["run"] == [], seen
     assert seen["interfaces"] == ["lo"], seen
     assert seen["outside"] == seen["source"] == "Read-only file system", seen
     assert seen["output"] == seen["tmp"] == "written", seen
     assert "quant-bc-host-file" not in seen["tmp_listing"], seen
-    assert sorted(os.listdir(outside)) == [] and (output / "x").exists()
+    assert sorted(os.listdir(outside)) == ["agent.sock"] and (output / "x").exists()
     assert not os.path.exists("/tmp/x") and not os.path.exists(_seen.paths["source"])
 
 

@@ -20,16 +20,21 @@ HOSTILE_SPEC[1]["children_spec"][1]["context"] = json.dumps(["a':__import__('os'
 
 # (the field, an ordinary value, a hostile value, what the check says of the hostile one)
 ROWS = [
-    ("name", "conv2d_1", "x=__import__('os')", "is not a name"),
+    ("name", "conv2d_1", "x=__import__('os')", "is not a Python name"),
+    ("name", "add_3", "torch.load", "is not a Python name"),
     ("fqn", "features.0.weight", "a\"); import os; (\"", "is not a name"),
     ("forward_arg_names", "input_ids", "lambda", "is not a Python name"),
     ("in_spec", json.dumps(KWARGS_SPEC), json.dumps(HOSTILE_SPEC), "in_spec's keyword argument"),
     ("target", "torch.ops.aten.conv2d.default", "torch.load", "is no operator of aten"),
     ("target", "torch.ops.torchao.quantize_affine.default", "torch.ops.aten.from_file.default", "reads a file"),
+    ("target", "torch.ops.prims.convert_element_type.default", "torch.ops.aten.from_file.out", "reads a file"),
+    ("target", "torch.ops.quantized.linear.default", "torch.ops.aten.__class__.__setattr__", "is no operator of aten"),
     ("target", "_operator.getitem", "_operator.methodcaller", "is no operator of aten"),
     ("expr_str", "Mul(Integer(2), Symbol('s77', positive=True, integer=True))", "eval(chr(49))",
      "is no arithmetic on torch's symbols"),
     ("expr_str", "FloorDiv(s0, 2)", "Symbol('s0').__class__", "is no arithmetic on torch's symbols"),
+    ("expr_str", "Max(Integer(1), Symbol('s0', positive=True, integer=True))", "Max('eval.__self__.__doc__')",
+     "is no arithmetic on torch's symbols"),
     ("guards_code", None, "__import__('os').system('id')", "holds code"),
     ("class_fqn", None, "__torch__.torch.classes.quantized.LinearPackedParamsBase", "a custom or opaque object"),
     ("stack_trace", 'File "/home/u/model.py", line 3, in forward\n    x = self.conv(x)', None, None),
@@ -51,7 +56,7 @@ def test_each_field_is_held_to_what_torch_does_with_it(field, ordinary, hostile,
 def test_node_names_as_keys_are_held_to_names_and_other_keys_are_data():
     assert pt2_archive._json_problems("m", {"tensor_values": {"conv2d": {}}, "custom": {"any key": "v"}}, frozenset()) == []
     found = pt2_archive._json_problems("m", {"tensor_values": {"x=1;import os": {}}}, frozenset())
-    assert len(found) == 1 and "is not a name" not in found[0] and "not a name" in found[0], found
+    assert len(found) == 1 and "a name in tensor_values 'x=1;import os' is not a Python name" in found[0], found
 
 
 def test_a_users_namespace_is_admitted_through_operators_by_name_or_whole():

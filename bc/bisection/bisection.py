@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 
-from bc import case_table, corpora, kinds, model_case
+from bc import case_table, confine, corpora, kinds, model_case
 from bc.corpus import pinned
 from third_party.pypi import environment, resolve, wheels
 from third_party.python import interpreters
@@ -551,9 +551,21 @@ def model_target(label, since, workspace):
     return case, ModelFiles(label, workspace, spec), torchao, low
 
 
+def refuse_unconfinable(case):
+    """Before anything is installed: a case whose files hold code (a torch.package) where its loads cannot be
+    confined (bc/confine.py) is refused, naming the remedy; each probe would refuse it anyway."""
+    unconfinable = confine.problem()
+    if unconfinable and case.kind == kinds.PACKAGE:
+        raise BisectError(
+            "%s runs the code its torch.package holds, and loads cannot be confined here (%s), so bisect will not "
+            "run it. Remedy: allow user namespaces (sysctl user.max_user_namespaces=10000; on Debian also "
+            "kernel.unprivileged_userns_clone=1)" % (case.name, unconfinable))
+
+
 def bisect_target(target, torchao, low, high, today, linear, ends=False):
     """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target; only
     the two end points if ends."""
+    refuse_unconfinable(target.case)
     found = _interpreters()
     if torchao:
         releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)

@@ -14,7 +14,9 @@ without --force.
 """
 
 import argparse
+import base64
 import contextlib
+import io
 import os
 import platform
 import sys
@@ -83,14 +85,15 @@ def _refuse_outside(workspace, paths):
                 % (path, folder, root))
 
 
-def _observe(case, golden, scratch):
-    """In a confined child (bc/confine.py): the files verified, the artifact loaded as its test loads it, each
-    observed value saved into scratch (<part>.pt); returns the notes of loading it."""
+def _observe(case, golden):
+    """In a confined child (bc/confine.py), which may write nothing: the files verified, the artifact loaded as
+    its test loads it; returns the notes of loading it and each observed value as torch.save's bytes (base64),
+    which the caller writes itself: nothing the child leaves on disk is trusted."""
     golden.verify_unrecorded(
         case.given, "These are the files %s names: fix them, or the target's attributes." % case.label
     )
     if not case.observed:  # nothing given is loaded otherwise: the test loads it, under the loading policy, confined
-        return []
+        return [], {}
     engine = case.engines[0] if case.engines else None
     with engines.engine(engine) if engine else contextlib.nullcontext():
         try:
@@ -105,9 +108,12 @@ def _observe(case, golden, scratch):
                    "; or give the output saved with the artifact as `expected`" if case.observed == ("expected",)
                    else "")
             ) from None
+    saved = {}
     for part, value in observed.items():
-        torch.save(value, os.path.join(scratch, part + ".pt"))
-    return notes
+        buffer = io.BytesIO()
+        torch.save(value, buffer)
+        saved[part] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return notes, saved
 
 
 def update(case, directory, force, workspace=None):
@@ -129,9 +135,14 @@ def update(case, directory, force, workspace=None):
     checks.prepare(case)
     with tempfile.TemporaryDirectory() as scratch:
         given = [golden.path(part) for part in case.given]
-        notes = confine.call(lambda: _observe(case, golden, scratch), reads=[directory] + given, writes=[scratch],
-                             what="%s (%s)" % (case.label, ", ".join(given)), holds_code=checks.holds_code(case, golden))
-        sources = {case.golden_name(part): os.path.join(scratch, part + ".pt") for part in case.observed}
+        notes, saved = confine.call(lambda: _observe(case, golden), reads=[directory] + given,
+                                    what="%s (%s)" % (case.label, ", ".join(given)),
+                                    holds_code=checks.holds_code(case, golden))
+        sources = {}
+        for part in case.observed:
+            sources[case.golden_name(part)] = os.path.join(scratch, part + ".pt")
+            with open(sources[case.golden_name(part)], "wb") as f:
+                f.write(base64.b64decode(saved[part]))
         paths = {name: sources.get(name, os.path.join(directory, name)) for name in case.golden_names()}
         record = manifest.for_paths(case, paths, origin="%s.update" % case.label, producer=_producer(case, engine))
         sources[manifest.manifest_path("", case.name)] = os.path.join(scratch, "manifest.json")
