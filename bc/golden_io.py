@@ -30,7 +30,6 @@ compared: no unfinished regenerate, every file present, each file readable
 (weights-only parts are parsed for real), each digest equal to the manifest.
 """
 
-import collections
 import contextlib
 import functools
 import importlib
@@ -233,15 +232,12 @@ def weights_only_loads_only():
 def program_problem(path, operators=(), extra=()):
     """Why torch.export.load could run code from the program at path, or allocate past it (bc/pt2_archive.py),
     or None; none of it is run. operators, extra: what a user's target admits beyond pt2_archive.NAMESPACES and
-    PT2_GLOBALS. Each distinct problem once, with its count, at most ten."""
-    found = collections.Counter(pt2_archive.problems(path, PT2_GLOBALS | frozenset(extra), frozenset(operators)))
+    PT2_GLOBALS. At most eleven lines (pt2_archive.summary)."""
+    found = pt2_archive.problems(path, PT2_GLOBALS | frozenset(extra), frozenset(operators))
     if not found:
         return None
-    said = ["%s%s" % (problem, " (%d times)" % count if count > 1 else "") for problem, count in found.items()]
-    if len(said) > 10:
-        said = said[:9] + ["and %d other problems" % (len(said) - 9)]
-    return ("unsafe for torch.export.load (it would run code or allocate from what it holds): %s; refused without "
-            "loading it" % "; ".join(said))
+    return ("unsafe for torch.export.load (it would run code or allocate from what it holds), refused without "
+            "loading it:\n    %s" % "\n    ".join(pt2_archive.summary(found)))
 
 
 def program_load(path):

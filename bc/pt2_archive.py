@@ -25,6 +25,7 @@ file holds; bc/golden_io.py refuses such a file before torch.export.load sees
 it, and what gets past it still loads confined (bc/confine.py).
 """
 
+import collections
 import io
 import json
 import keyword
@@ -142,42 +143,47 @@ def read_json(data):
         raise ValueError("nested deeper than %d levels" % sys.getrecursionlimit()) from None
 
 
+class Problem(collections.namedtuple("Problem", "text place")):
+    """What the check refuses (text, naming the member), and where in the member it is (a JSON path), if anywhere."""
+
+
 def _json_problems(name, document, operators):
-    """In one walk of a JSON member, each text field held to what torch does with its key (_FIELDS)."""
+    """In one walk of a JSON member, each text field held to what torch does with its key (_FIELDS): Problems."""
     problems = []
 
     def text(key, value):
         role = _FIELDS.get(key)
         if role == NAME and not _WORDS.fullmatch(value):
-            problems.append("%s: %s %r is not a name (torch.fx writes it into the source of forward())"
-                            % (name, key, value[:80]))
-        elif role == PYTHON_NAME:
-            problems.extend(_python_name_problem(name, key, value))
-        elif role == SPEC:
-            problems.extend(_in_spec_problems(name, value))
-        elif role == OPERATOR:
-            problems.extend(_operator_problem(name, value, operators))
-        elif role == EXPRESSION:
-            problems.extend(_expression_problem(name, value))
-        elif role == CODE:
-            problems.append("%s: %s holds code (%r), which module() compiles and runs" % (name, key, value[:80]))
-        elif role == OBJECT:
-            problems.append("%s: %s names %r, a custom or opaque object, which torch.export.load resolves by name "
-                            "and unpickles" % (name, key, value[:80]))
+            return ["%s: %s %r is not a name (torch.fx writes it into the source of forward())" % (name, key, value[:80])]
+        if role == PYTHON_NAME:
+            return _python_name_problem(name, key, value)
+        if role == SPEC:
+            return _in_spec_problems(name, value)
+        if role == OPERATOR:
+            return _operator_problem(name, value, operators)
+        if role == EXPRESSION:
+            return _expression_problem(name, value)
+        if role == CODE:
+            return ["%s: %s holds code (%r), which module() compiles and runs" % (name, key, value[:80])]
+        if role == OBJECT:
+            return ["%s: %s names %r, a custom or opaque object, which torch.export.load resolves by name and "
+                    "unpickles" % (name, key, value[:80])]
+        return []
 
-    def walk(node, key):
+    def walk(node, key, place):
         if isinstance(node, dict):
             for child, value in node.items():
+                where = "%s.%s" % (place, child) if place else child
                 if key in _NAMED_VALUES:
-                    problems.extend(_python_name_problem(name, "a name in " + key, child))
-                walk(value, child)
+                    problems.extend(Problem(t, where) for t in _python_name_problem(name, "a name in " + key, child))
+                walk(value, child, where)
         elif isinstance(node, list):
-            for value in node:
-                walk(value, key)
+            for index, value in enumerate(node):
+                walk(value, key, "%s[%d]" % (place, index))
         elif isinstance(node, str):
-            text(key, node)
+            problems.extend(Problem(t, place) for t in text(key, node))
 
-    walk(document, None)
+    walk(document, None, "")
     return problems
 
 
@@ -192,8 +198,7 @@ def _operator_problem(name, target, operators):
         return ["%s: target %r reads a file the program names" % (name, target)]
     if (found and found.group(1) in NAMESPACES) or _FUNCTIONS.fullmatch(target):
         return []
-    return ["%s: target %r is no operator of %s (a program of your own namespace lists it, or torch.ops.<namespace>, "
-            "in the target's `operators`)" % (name, target[:80], ", ".join(NAMESPACES))]
+    return ["%s: target %r is no operator of %s" % (name, target[:80], ", ".join(NAMESPACES))]
 
 
 def _expression_problem(name, text):
@@ -286,8 +291,8 @@ def _tensor_bytes(meta):
 
 
 def problems(path, allowed_globals, operators=frozenset()):
-    """Why torch.export.load could run code from the archive at path, or allocate past it, or [] if neither;
-    nothing in it is run.
+    """Why torch.export.load could run code from the archive at path, or allocate past it (Problems), or [] if
+    neither; nothing in it is run.
 
     allowed_globals: what its torch.save members' pickles may name (bc/golden_io.py's policy).
     operators: what its graph may call beyond NAMESPACES (a user's target: operator names, or torch.ops.<namespace>).
@@ -302,20 +307,48 @@ def problems(path, allowed_globals, operators=frozenset()):
             name = info.filename
             relative = _relative(name, flat)
             if not (relative in _FLAT_MEMBERS if flat else _MEMBERS.fullmatch(relative)):
-                found.append("member %r is none that torch.export.load reads from a program of plain tensors" % name)
+                found.append(Problem("member %r is none that torch.export.load reads from a program" % name, None))
                 continue
             if relative.endswith(".json"):
                 try:
                     document = read_json(archive.read(info))
                     found += _json_problems(name, document, operators)
                 except (ValueError, RecursionError) as error:  # parsed, but too deep for the walk
-                    found.append("member %s is not JSON a program holds (%s)" % (name, error))
+                    found.append(Problem("member %s is not JSON a program holds (%s)" % (name, error), None))
                     continue
                 if relative.endswith("_config.json"):
-                    found += _payload_problems(name, document, sizes)
+                    found += [Problem(text, None) for text in _payload_problems(name, document, sizes)]
             elif relative.endswith(".pt"):
-                found += ["member %s: %s" % (name, problem) for problem in _torch_save_problems(archive.read(info), allowed_globals)]
+                found += [Problem("member %s: %s" % (name, text), None)
+                          for text in _torch_save_problems(archive.read(info), allowed_globals)]
     return found
+
+
+def summary(found):
+    """The lines that say found: each distinct problem once, with its count and its first three places; at most
+    ten; then, where one would admit them, the target's attribute."""
+    places = collections.OrderedDict()
+    for problem in found:
+        places.setdefault(problem.text, []).append(problem.place)
+    lines = []
+    for text, where in places.items():
+        named = [place for place in where if place][:3]
+        count = " (%d times%s)" % (len(where), ", at " + ", ".join(named) + (", ..." if len(where) > 3 else "")
+                                   if named else "") if len(where) > 1 else (" (at %s)" % named[0] if named else "")
+        lines.append(text + count)
+    if len(lines) > 9:
+        lines = lines[:8] + ["and %d other problems" % (len(lines) - 8)]
+    remedies = [remedy for marker, remedy in _REMEDIES if any(marker in text for text in places)]
+    return lines + remedies[:1]
+
+
+# What a target's attribute admits, by what the problem says (docs/own-models.md).
+_REMEDIES = (
+    ("is no operator of", "An operator of your own library: list it, or torch.ops.<namespace>, in the target's "
+                          "`operators`."),
+    ("outside the weights-only allowlist", "A plain type your sample inputs hold: list it in the target's "
+                                           "`allowed_globals`."),
+)
 
 
 def _torch_save_problems(data, allowed_globals):

@@ -47,20 +47,38 @@ ROWS = [
 @pytest.mark.parametrize("field, ordinary, hostile, said", ROWS, ids=["%s-%d" % (row[0], i) for i, row in enumerate(ROWS)])
 def test_each_field_is_held_to_what_torch_does_with_it(field, ordinary, hostile, said):
     if ordinary is not None:
-        assert pt2_archive._json_problems("m", {field: ordinary}, frozenset()) == []
+        assert _texts({field: ordinary}) == []
     if hostile is not None:
-        found = pt2_archive._json_problems("m", {field: hostile}, frozenset())
+        found = _texts({field: hostile})
         assert len(found) == 1 and said in found[0], found
 
 
 def test_node_names_as_keys_are_held_to_names_and_other_keys_are_data():
-    assert pt2_archive._json_problems("m", {"tensor_values": {"conv2d": {}}, "custom": {"any key": "v"}}, frozenset()) == []
-    found = pt2_archive._json_problems("m", {"tensor_values": {"x=1;import os": {}}}, frozenset())
+    assert _texts({"tensor_values": {"conv2d": {}}, "custom": {"any key": "v"}}) == []
+    found = _texts({"tensor_values": {"x=1;import os": {}}})
     assert len(found) == 1 and "a name in tensor_values 'x=1;import os' is not a Python name" in found[0], found
 
 
 def test_a_users_namespace_is_admitted_through_operators_by_name_or_whole():
     target = "torch.ops.mylib.fused.default"
-    assert pt2_archive._json_problems("m", {"target": target}, frozenset())
-    assert pt2_archive._json_problems("m", {"target": target}, frozenset([target])) == []
-    assert pt2_archive._json_problems("m", {"target": target}, frozenset(["torch.ops.mylib"])) == []
+    assert _texts({"target": target})
+    assert _texts({"target": target}, [target]) == []
+    assert _texts({"target": target}, ["torch.ops.mylib"]) == []
+
+
+def test_a_refusal_says_each_problem_once_with_its_count_places_and_the_attribute_that_admits_it():
+    """Issue 33: forty lines of one problem on one line were what a user met."""
+    nodes = [{"name": "n%d" % i, "target": "torch.ops.mylib.op%d.default" % (i % 2)} for i in range(40)]
+    found = pt2_archive._json_problems("m", {"graph": {"nodes": nodes}}, frozenset())
+    lines = pt2_archive.summary(found)
+    assert len(lines) == 3, lines
+    assert lines[0] == ("m: target 'torch.ops.mylib.op0.default' is no operator of aten, prims, quantized_decomposed, "
+                        "quantized, torchao (20 times, at graph.nodes[0].target, graph.nodes[2].target, "
+                        "graph.nodes[4].target, ...)"), lines[0]
+    assert "`operators`" in lines[-1]
+    many = [pt2_archive.Problem("problem %d" % i, None) for i in range(30)]
+    assert len(pt2_archive.summary(many)) == 9 and pt2_archive.summary(many)[-1] == "and 22 other problems"
+
+
+def _texts(document, operators=()):
+    return [problem.text for problem in pt2_archive._json_problems("m", document, frozenset(operators))]
