@@ -127,7 +127,7 @@ class CaseTest(absltest.TestCase):
         outcomes, refusal = [], None
         try:
             problems = run.check(engine, harness.RECORDED, outcomes=outcomes)
-        except (golden_io.GoldenError, confine.Stopped, confine.Unconfinable) as refused:
+        except (golden_io.GoldenError, confine.Stopped) as refused:
             refusal = checks.refusal(CASE, run.corpus, engine, refused)
         except Exception:
             # Not a loader's problem (those are caught per step): the harness itself broke. The report shows it.

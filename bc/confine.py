@@ -1,5 +1,5 @@
 """Where quant-bc loads a file it did not write: a forked child with no network, a private /tmp and /dev/shm,
-nothing writable but its output, and caps on memory and CPU time (issue 37).
+nothing writable but what its caller names, and caps on memory and CPU time (issue 37).
 
 Every check of a case's files (bc/harness.py: case tests, model targets,
 bisect probes) and every `<target>.update` observation runs through call().
@@ -10,10 +10,12 @@ The child is a fork of the caller, with torch already imported, so a load
 costs no second interpreter. In it, before the function runs:
   * torch on one thread (_one_thread);
   * new user, network and mount namespaces: only a loopback of its own;
-  * /tmp and /dev/shm empty tmpfs of its own; the paths it reads or writes
-    that lie under them are shown again there (reached through descriptors
-    opened before);
+  * /tmp, /dev/shm and /run bounded, empty tmpfs of its own; the paths it
+    reads or writes that lie under them are shown again there (reached
+    through descriptors opened before);
   * every mount read-only but the paths it may write;
+  * a seccomp filter that refuses Unix sockets (a socket at a path is not
+    cut off by the network namespace);
   * RLIMIT_DATA (what it may allocate: heap and private mappings, not the
     libraries it maps) its current use plus MEMORY_CAP and 8 bytes for every byte of
     the files it reads; RLIMIT_CPU CPU_SECONDS; no core files.
@@ -69,10 +71,11 @@ _SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO, _EACCES = 0x7FFF0000, 0x00050000, 13
 
 
 class Stopped(Exception):
-    """A child stopped at a cap, or ended without an answer: names the files and the cap."""
+    """A load that gave no answer: stopped at a cap, ended without one, or never started (Unconfinable); names the
+    files and why."""
 
 
-class Unconfinable(Exception):
+class Unconfinable(Stopped):
     """Confinement was required and the kernel cannot give it: names why and the remedy."""
 
 
@@ -258,7 +261,7 @@ def _encode(error):
 
 
 # Exceptions raised in the child and raised again, as the same class with the same message, in the caller.
-_PASSED_BACK = []
+_PASSED_BACK = [Stopped, Unconfinable]
 
 
 def passes_back(cls):
@@ -274,6 +277,7 @@ def call(function, reads, writes=(), what=None, holds_code=False, cpu_seconds=No
     memory cap). writes: the folders it may write. what: the files named in a Stopped. holds_code: the files are
     code by design (a torch.package), which never runs unconfined.
     """
+    what = what or ", ".join(reads)
     # What it may still import: the caller's path, wherever it lies (a bisect probe's environment is under /tmp).
     reads = [os.path.realpath(path) for path in list(reads) + [entry for entry in sys.path if entry]]
     writes = [os.path.realpath(path) for path in writes]
@@ -282,7 +286,7 @@ def call(function, reads, writes=(), what=None, holds_code=False, cpu_seconds=No
         raise Unconfinable(
             "%s would be loaded without confinement (%s), and %s. Remedy: allow unprivileged user namespaces "
             "(sysctl user.max_user_namespaces=10000; on Debian also kernel.unprivileged_userns_clone=1)"
-            % (what or ", ".join(reads), unconfinable,
+            % (what, unconfinable,
                "it holds code that loading runs" if holds_code else "QUANT_BC_CONFINE=require"))
     if unconfinable and not _noted:
         _noted.append(unconfinable)
@@ -303,7 +307,7 @@ def call(function, reads, writes=(), what=None, holds_code=False, cpu_seconds=No
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)  # as the child does: whichever runs first, the group exists before a kill
     os.close(write_end)
-    return _answer(pid, read_end, what or ", ".join(reads), memory, cpu)
+    return _answer(pid, read_end, what, memory, cpu)
 
 
 def _one_thread():
@@ -388,6 +392,4 @@ def _answer(pid, read_end, what, memory, cpu):
     for cls in _PASSED_BACK:
         if cls.__name__ == answer["error"]:
             raise cls(answer["message"])
-    if answer["error"] in (Unconfinable.__name__, Stopped.__name__):
-        raise globals()[answer["error"]](answer["message"])
     raise ChildError(answer["message"])

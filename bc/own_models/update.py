@@ -175,6 +175,5 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
-    except (UpdateError, golden_io.GoldenError, case_writer.CaseWriterError, confine.Stopped,
-            confine.Unconfinable) as error:
+    except (UpdateError, golden_io.GoldenError, case_writer.CaseWriterError, confine.Stopped) as error:
         sys.exit("update: %s" % error)
