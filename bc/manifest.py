@@ -59,6 +59,9 @@ class Manifest:
     producer: dict
     files: dict  # golden file name -> sha256 hex
     formats: dict = dataclasses.field(default_factory=dict)  # golden file name -> what it holds (bc/formats.py)
+    # golden file name -> why it could not be written: a model target's observed part that the torch of its
+    # .update could not observe, because it could not load the artifact (bc/own_models/update.py).
+    unobserved: dict = dataclasses.field(default_factory=dict)
 
     def dumps(self):
         body = {
@@ -69,6 +72,8 @@ class Manifest:
             "files": self.files,
             "formats": self.formats,
         }
+        if self.unobserved:
+            body["unobserved"] = self.unobserved
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
@@ -105,9 +110,12 @@ def read(path):
                        % json.dumps(files)[:200])
     if not isinstance(body.get("formats", {}), dict):
         raise _invalid(path, '"formats" must map each file name to what it holds')
-    return Manifest(
-        case=body["case"], origin=body["origin"], producer=body["producer"], files=files, formats=body.get("formats", {})
-    )
+    unobserved = body.get("unobserved", {})
+    if not isinstance(unobserved, dict) or not all(isinstance(v, str) for v in unobserved.values()) or (
+            set(unobserved) & set(files)):
+        raise _invalid(path, '"unobserved" must map each file name it does not record to why')
+    return Manifest(case=body["case"], origin=body["origin"], producer=body["producer"], files=files,
+                    formats=body.get("formats", {}), unobserved=unobserved)
 
 
 def file_type(path):

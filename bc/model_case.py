@@ -14,13 +14,16 @@ unless the user gives the expected output (the one saved with the artifact);
 and manifest/<name>.json, which records every file's digest.
 
 A difference record has the suite's fields except corpora: a target has one
-set of files.
+set of files. A target's records are its `differences` attribute and
+differences/<name>.json in its package, which `bazel run <target>.update --
+--record VERDICT --reason TEXT` writes from what the test observes.
 
 This module imports nothing of torch: bisect reads specs on the host.
 """
 
 import dataclasses
 import json
+import os
 import re
 
 from bc import case_table, kinds
@@ -30,6 +33,8 @@ _OPERATOR = re.compile(r"torch\.ops\.\w+(\.\w+\.\w+)?")  # an operator, or a nam
 _GLOBAL = re.compile(r"\w+(\.\w+)+")
 # What a user's record has: the suite's fields but the corpora (case_table.DIFFERENCE_FIELDS).
 DIFFERENCE_FIELDS = tuple(f for f in case_table.DIFFERENCE_FIELDS if f != "corpora")
+# Where `.update -- --record` keeps a target's records, in its package: <RECORDS_DIR>/<name>.json.
+RECORDS_DIR = "differences"
 # The kinds whose artifact loads into a model the user's factory builds.
 FACTORY_KINDS = ("state_dict", "torchao")
 
@@ -81,8 +86,30 @@ def artifact_part(kind):
     return [part for part in kinds.MODEL_KINDS[kind].part_names if part != "input" and part not in kinds.OBSERVED_PARTS][0]
 
 
-def from_spec(spec, qengines):
-    """The ModelCase of a target's spec (a dict, as the macro writes it); raises SpecError."""
+def records_path(directory, name):
+    """The file of a target's recorded differences that `.update -- --record` writes, in its package directory."""
+    return os.path.join(directory, RECORDS_DIR, name + ".json")
+
+
+def read_records(path):
+    """The records of a target's differences/<name>.json ([] if there is none); raises SpecError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = json.load(f)
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        raise SpecError("%s is not a list of difference records (%s): restore it from version control, or delete it "
+                        "and record again with `bazel run <target>.update -- --record`" % (path, error)) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SpecError("%s is not a list of difference records (JSON objects): restore it from version control"
+                        % path)
+    return records
+
+
+def from_spec(spec, qengines, recorded=()):
+    """The ModelCase of a target's spec (a dict, as the macro writes it), with the records of its
+    differences/<name>.json (recorded) after its attribute's; raises SpecError."""
     label = spec.get("label", "<unlabelled>")
 
     def refuse(attribute, why):
@@ -136,13 +163,19 @@ def from_spec(spec, qengines):
     names = [name for _, name in files]
     if len(set(names)) != len(names):
         refuse("files", "name one file twice: %s" % names)
-    records = [dict(record, corpora=[label]) for record in spec.get("differences", [])]
+    records = [dict(record, corpora=[label]) for record in list(spec.get("differences", [])) + list(recorded)]
     try:
         differences = case_table.differences(label, records, DIFFERENCE_FIELDS)
     except case_table.TableError as error:
         raise SpecError(str(error)) from None
     engines = spec.get("engines", [])
-    for record in differences:
+    for index, record in enumerate(differences):
+        clash = [other for other in differences[:index] if other["loader"] == record["loader"]
+                 and (not other["engines"] or not record["engines"] or set(other["engines"]) & set(record["engines"]))]
+        if clash:
+            refuse("differences", "record loader %r twice for the same engines (%s and %s): keep one, in the attribute "
+                   "or in %s/%s.json" % (record["loader"], clash[0]["engines"] or "all", record["engines"] or "all",
+                                         RECORDS_DIR, spec.get("name")))
         # A record no observation can match would never be consulted: strictness lost, silently.
         if record["loader"] not in kinds.MODEL_KINDS[kind].loaders:
             refuse("differences", "name loader %r; a %s target's is %s" % (record["loader"], kind,
@@ -171,8 +204,11 @@ def from_spec(spec, qengines):
     )
 
 
-def load(path):
-    """The ModelCase of the spec file at path."""
+def load(path, directory=None):
+    """The ModelCase of the spec file at path, with the records in directory (its package; default: the spec's
+    package, relative to the working directory, as a test's runfiles have it)."""
     with open(path, encoding="utf-8") as f:
         spec = json.load(f)
-    return from_spec(spec, spec.get("qengines", ()))
+    directory = spec.get("package", "") if directory is None else directory
+    recorded = read_records(records_path(directory, spec.get("name", "")))
+    return from_spec(spec, spec.get("qengines", ()), recorded)

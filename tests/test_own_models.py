@@ -284,3 +284,72 @@ def test_a_tuple_input_is_the_positional_arguments_and_a_dict_the_keyword_argume
 
     assert torch.equal(checks.call(Add(), given), torch.full((2, 3), 2.0))
     assert torch.equal(checks.call(torch.nn.Identity(), torch.ones(1)), torch.ones(1))
+
+
+def _reloaded(case, directory):
+    """The target's case as its test loads it: with the records of its differences/<name>.json."""
+    spec = {"name": case.name, "label": case.label, "package": PACKAGE, "kind": case.kind, "qengines": QENGINES,
+            "artifact": case.golden_name(model_case.artifact_part(case.kind)), "input": case.golden_name("input")}
+    return model_case.from_spec(spec, QENGINES, model_case.read_records(model_case.records_path(directory, case.name)))
+
+
+def test_a_program_todays_torch_cannot_load_is_declared_and_recorded_without_copying_a_log(tmp_path):
+    """Issue 33: a torch 2.5.1 program stayed at 'golden file missing' forever; now .update records it as
+    unobserved, the test shows the real verdict, and --record writes the suite's own record of it."""
+    name, corpus = "test_pt2e_xnnpack_static_per_tensor", "torchao-0.7.0"
+    case, directory = target(
+        tmp_path, "pt2e", {"artifact": suite_file(corpus, name, "program"), "input": suite_file(corpus, name, "input")})
+    said = update.update(case, directory, force=False)
+    assert any("cannot load" in line and "Serialized version ['7', '3']" in line and "--record" in line
+               for line in said), said
+    recorded = manifest.read(manifest.manifest_path(directory, "mine"))
+    assert set(recorded.unobserved) == {"mine.expected.pt", "mine.quantize_ops.pt"}
+    assert not os.path.exists(os.path.join(directory, "mine.expected.pt"))
+
+    problems = check(case, directory)
+    assert len(problems) == 1 and "Serialized version ['7', '3'] does not match" in problems[0], problems
+
+    suite = records_of(name, corpus, "program")[0]
+    lines = update.record(case, directory, suite["verdict"], suite["reason"], suite["first_failing"])
+    assert lines[0].startswith("recorded in %s, loader program" % model_case.records_path(directory, "mine")), lines
+    written = model_case.read_records(model_case.records_path(directory, "mine"))
+    assert written == [suite], written  # the exact observation: the suite's record of its own file
+    assert check(_reloaded(case, directory), directory) == []
+    with pytest.raises(update.UpdateError) as error:
+        update.record(_reloaded(case, directory), directory, "break", "again", "x")
+    assert "nothing to record" in str(error.value)
+
+
+def test_record_refuses_a_verdict_it_does_not_know_and_a_missing_reason(tmp_path):
+    case, directory = target(
+        tmp_path, "torchscript",
+        {"artifact": suite_file("today", "test_linear", "scripted"), "input": suite_file("today", "test_linear", "input")})
+    for verdict, reason, said in (("fine", "r", "a verdict is one of"), ("break", " ", "--record needs --reason")):
+        with pytest.raises(update.UpdateError) as error:
+            update.record(case, directory, verdict, reason, "2.13.0")
+        assert said in str(error.value)
+
+
+def test_a_part_recorded_unobserved_that_todays_torch_can_observe_says_to_record_it_again(tmp_path):
+    name = "test_pt2e_xnnpack_static_per_channel"
+    case, directory = target(
+        tmp_path, "pt2e", {"artifact": suite_file("today", name, "program"), "input": suite_file("today", name, "input")})
+    update.update(case, directory, force=False)
+    path = manifest.manifest_path(directory, "mine")
+    recorded = manifest.read(path)
+    for golden in ("mine.expected.pt", "mine.quantize_ops.pt"):
+        os.remove(os.path.join(directory, golden))
+        del recorded.files[golden]
+        recorded.unobserved[golden] = "RuntimeError: an older lock"
+    manifest.write(path, recorded)
+    problems = check(case, directory)
+    assert len(problems) == 1 and "was not recorded" in problems[0] and "an older lock" in problems[0] and (
+        "bazel run //team/models:mine.update -- --force" in problems[0]), problems
+
+
+def test_records_of_a_loader_in_the_attribute_and_the_file_for_the_same_engines_are_refused():
+    record = dict(engines=[], loader="torchscript", observed="x", reason="y", verdict="break", first_failing="2.13.0")
+    spec = dict(name="mine", label="//p:mine", kind="torchscript", artifact="a.pt", input="i.pt", differences=[record])
+    with pytest.raises(model_case.SpecError) as error:
+        model_case.from_spec(spec, QENGINES, [dict(record, observed="z")])
+    assert "record loader 'torchscript' twice" in str(error.value) and "differences/mine.json" in str(error.value)

@@ -535,7 +535,8 @@ def model_target(label, since, workspace):
     try:
         with open(spec_path, encoding="utf-8") as f:
             spec = json.load(f)
-        case = model_case.from_spec(spec, spec.get("qengines", ()))
+        recorded = model_case.read_records(model_case.records_path(os.path.join(workspace, package), name))
+        case = model_case.from_spec(spec, spec.get("qengines", ()), recorded)
     except FileNotFoundError:
         raise BisectError("--model %s: no spec at %s; build the target first (`bazel build %s`), then run bisect "
                           "again" % (label, spec_path, label)) from None

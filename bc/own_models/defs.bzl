@@ -13,10 +13,12 @@
     )
 
 makes :classifier_torchao, a py_test whose data are exactly the target's files
-(artifact, input, expected output, and for a pt2e program its quantize_ops, and
-manifest/<name>.json), and :classifier_torchao.update, which `bazel run` writes
-what is observed of the artifact under the current lock (<name>.expected.pt
-unless `expected` is given; <name>.quantize_ops.pt for pt2e) and the manifest.
+(artifact, input, expected output, and for a pt2e program its quantize_ops,
+manifest/<name>.json, and differences/<name>.json where there is one), and
+:classifier_torchao.update, which `bazel run` writes what is observed of the
+artifact under the current lock (<name>.expected.pt unless `expected` is
+given; <name>.quantize_ops.pt for pt2e) and the manifest; with `-- --record
+VERDICT --reason TEXT`, what the test observes into differences/<name>.json.
 docs/own-models.md says more.
 """
 
@@ -92,7 +94,8 @@ def quant_bc_model_test(
         each a plain type or torch's own rebuild function: nothing admitted here may run code.
       package_resource: package: [package, resource] the model is pickled as (default PyTorch's ["test", "test.pkl"]).
       differences: what the current torch does differently with the artifact, recorded as quant-bc
-        records its own (bc/cases.bzl): engines, loader, observed, reason, verdict, first_failing.
+        records its own (bc/cases.bzl): engines, loader, observed, reason, verdict, first_failing. Records
+        `.update -- --record` writes go to differences/<name>.json instead, which the test reads too.
       **kwargs: the test's other attributes (size, tags, timeout, flaky, ...; not data, deps, env or args).
     """
     if kind not in _KIND_DEPS:
@@ -129,6 +132,8 @@ def quant_bc_model_test(
     recorded = native.glob(
         ["%s.%s.pt" % (name, part) for part in observed] + [
             "manifest/%s.json" % name,
+            # The records `.update -- --record` writes (bc/model_case.py, RECORDS_DIR).
+            "differences/%s.json" % name,
             # Exists only while, or after an interrupted, .update writes the files: the test must see it.
             "manifest/%s.pending" % name,
         ],

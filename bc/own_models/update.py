@@ -1,6 +1,7 @@
 """Main of every `<target>.update` (bc/own_models/defs.bzl): records one artifact of yours under the current lock.
 
     bazel run //pkg:name.update [-- --force]
+    bazel run //pkg:name.update -- --record VERDICT --reason TEXT [--first-failing RELEASE]
 
 Verifies the files the target names (the same checks, and errors, as a test
 of the suite's files); where it has something to observe, loads the artifact
@@ -10,13 +11,21 @@ and writes into the target's package, all or nothing
 (<name>.expected.pt unless the target gives `expected`; <name>.quantize_ops.pt
 for a pt2e program) and manifest/<name>.json (every file's sha256 and
 format, and what recorded them). A target already recorded is left alone
-without --force.
+without --force. Where the current torch cannot load the artifact, the
+manifest records the observed parts as unobserved, with why, and the test
+shows what loading it does.
+
+--record runs the target's test's checks and writes each observation no
+record explains into differences/<name>.json, with the verdict, reason and
+first failing release given: the record the test then holds the observation
+to (docs/own-models.md).
 """
 
 import argparse
 import base64
 import contextlib
 import io
+import json
 import os
 import platform
 import sys
@@ -28,7 +37,7 @@ warning_filters.silence()
 
 import torch  # noqa: E402
 
-from bc import checks, confine, engines, golden_io, manifest, model_case, torch_api  # noqa: E402
+from bc import case_table, checks, confine, engines, golden_io, harness, manifest, model_case, torch_api  # noqa: E402
 from bc.corpus import case_writer, cpu_record  # noqa: E402
 
 
@@ -87,33 +96,26 @@ def _refuse_outside(workspace, paths):
 
 def _observe(case, golden):
     """In a confined child (bc/confine.py), which may write nothing: the files verified, the artifact loaded as
-    its test loads it; returns the notes of loading it and each observed value as torch.save's bytes (base64),
-    which the caller writes itself: nothing the child leaves on disk is trusted."""
+    its test loads it; returns the notes of loading it, each observed value as torch.save's bytes (base64), which
+    the caller writes itself (nothing the child leaves on disk is trusted), and why the artifact could not be
+    loaded (None if it was)."""
     golden.verify_unrecorded(
         case.given, "These are the files %s names: fix them, or the target's attributes." % case.label
     )
     if not case.observed:  # nothing given is loaded otherwise: the test loads it, under the loading policy, confined
-        return [], {}
+        return [], {}, None
     engine = case.engines[0] if case.engines else None
     with engines.engine(engine) if engine else contextlib.nullcontext():
         try:
             observed, notes = checks.observe(case, golden)
-        except Exception as error:  # noqa: BLE001 - what loading the artifact raised, for the user
-            raise UpdateError(
-                "%s: the current torch cannot load %s (%s: %s%s), so it cannot record %s. Record the target under "
-                "a lock whose torch loads it (the one that wrote it), then test it under this one%s."
-                % (case.label, golden.path(model_case.artifact_part(case.kind)), type(error).__name__,
-                   checks.first_line(str(error)), confine.explain(error),
-                   ", ".join(golden.path(part) for part in case.observed),
-                   "; or give the output saved with the artifact as `expected`" if case.observed == ("expected",)
-                   else "")
-            ) from None
+        except Exception as error:  # noqa: BLE001 - what loading the artifact raised: the verdict the test shows
+            return [], {}, "%s: %s%s" % (type(error).__name__, checks.first_line(str(error)), confine.explain(error))
     saved = {}
     for part, value in observed.items():
         buffer = io.BytesIO()
         torch.save(value, buffer)
         saved[part] = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return notes, saved
+    return notes, saved, None
 
 
 def update(case, directory, force, workspace=None):
@@ -135,22 +137,97 @@ def update(case, directory, force, workspace=None):
     checks.prepare(case)
     with tempfile.TemporaryDirectory() as scratch:
         given = [golden.path(part) for part in case.given]
-        notes, saved = confine.call(lambda: _observe(case, golden), reads=[directory] + given,
-                                    what="%s (%s)" % (case.label, ", ".join(given)),
-                                    holds_code=checks.holds_code(case, golden))
+        notes, saved, unloadable = confine.call(lambda: _observe(case, golden), reads=[directory] + given,
+                                                what="%s (%s)" % (case.label, ", ".join(given)),
+                                                holds_code=checks.holds_code(case, golden))
         sources = {}
-        for part in case.observed:
+        for part in saved:
             sources[case.golden_name(part)] = os.path.join(scratch, part + ".pt")
             with open(sources[case.golden_name(part)], "wb") as f:
                 f.write(base64.b64decode(saved[part]))
-        paths = {name: sources.get(name, os.path.join(directory, name)) for name in case.golden_names()}
+        paths = {name: sources.get(name, os.path.join(directory, name)) for name in case.golden_names()
+                 if not (unloadable and name in map(case.golden_name, case.observed))}
         record = manifest.for_paths(case, paths, origin="%s.update" % case.label, producer=_producer(case, engine))
+        if unloadable:
+            stale = [golden.path(part) for part in case.observed if os.path.lexists(golden.path(part))]
+            if stale:
+                raise UpdateError(
+                    "%s: torch %s cannot load %s (%s), and the observations an earlier torch recorded remain (%s). "
+                    "Delete them to record the target as this torch sees it, or record it under the earlier lock."
+                    % (case.label, torch.__version__, golden.path(model_case.artifact_part(case.kind)), unloadable,
+                       ", ".join(stale)))
+            record.unobserved = {case.golden_name(part): unloadable for part in case.observed}
         sources[manifest.manifest_path("", case.name)] = os.path.join(scratch, "manifest.json")
         manifest.write(sources[manifest.manifest_path("", case.name)], record)
         writer.write(sources)
     lines = ["wrote %s" % os.path.join(directory, name) for name in sorted(sources)]
+    if unloadable:
+        lines.append(
+            "note: torch %s cannot load %s (%s), so %s records no %s. Its test shows that verdict; record it with "
+            "`%s -- --record VERDICT --reason TEXT` (docs/own-models.md)."
+            % (torch.__version__, golden.path(model_case.artifact_part(case.kind)), unloadable,
+               manifest.manifest_path(directory, case.name), ", ".join(sorted(record.unobserved)), case.writer))
     lines += ["note: under torch %s, %s" % (torch.__version__, line) for line in dict.fromkeys(notes)]
     return lines
+
+
+def _overlap(one, other):
+    return not one["engines"] or not other["engines"] or bool(set(one["engines"]) & set(other["engines"]))
+
+
+def record(case, directory, verdict, reason, first_failing):
+    """Writes what the target's test observes under each of its engines, and no record explains, into its
+    differences/<name>.json, with verdict, reason and first_failing; a record whose observation disappeared goes.
+    Returns the lines to print."""
+    if verdict not in case_table.VERDICTS:
+        raise UpdateError("--record %s: a verdict is one of %s (docs/compatibility.md)"
+                          % (verdict, ", ".join(case_table.VERDICTS)))
+    if not reason or not reason.strip():
+        raise UpdateError("--record needs --reason TEXT: why the current torch does this with the artifact, with "
+                          "the release or pull request behind it where you know it")
+    path = model_case.records_path(directory, case.name)
+    kept = model_case.read_records(path)
+    run = harness.CaseInCorpus(case, case.label, directory=directory)
+    observed = {}  # loader -> {engine: observation}
+    gone = []
+    for engine in case.engines or (None,):
+        outcomes = []
+        try:
+            run.check(engine, harness.RECORDED, outcomes=outcomes)
+        except (golden_io.GoldenError, confine.Stopped) as refused:
+            raise UpdateError("%s: refused before any check ran, which is not a difference to record:\n%s"
+                              % (case.label, refused)) from None
+        for outcome in (o for o in outcomes if o["result"] == "fail"):
+            applied = outcome["record"]
+            if applied is not None and applied["verdict"] is not None and _stripped(applied) not in kept:
+                raise UpdateError("%s: the observation of loader %s moved from the record in the target's "
+                                  "`differences` attribute; edit that record in the BUILD file (or remove it and "
+                                  "run --record again)" % (case.label, outcome["loader"]))
+            if outcome["observed"]:
+                observed.setdefault(outcome["loader"], {})[engine] = outcome["observed"]
+            else:
+                gone.append(_stripped(applied))
+    new = []
+    for loader, by_engine in sorted(observed.items()):
+        if len(set(by_engine.values())) == 1 and len(by_engine) == len(case.engines or (None,)):
+            by_engine = {None: next(iter(by_engine.values()))}
+        for engine, text in sorted(by_engine.items(), key=lambda item: item[0] or ""):
+            new.append({"engines": [engine] if engine else [], "loader": loader, "observed": text,
+                        "reason": reason.strip(), "verdict": verdict, "first_failing": first_failing})
+    if not new and not gone:
+        raise UpdateError("%s: its test observes nothing that its records do not explain under torch %s: nothing "
+                          "to record" % (case.label, torch.__version__))
+    kept = [r for r in kept if r not in gone and not any(r["loader"] == n["loader"] and _overlap(r, n) for n in new)]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    manifest.write_atomically(path, json.dumps(kept + new, indent=2, sort_keys=True) + "\n")
+    lines = ["recorded in %s, loader %s%s: %s" % (path, r["loader"], " (%s)" % r["engines"][0] if r["engines"] else "",
+                                                  checks.first_line(r["observed"])) for r in new]
+    return lines + ["removed from %s, loader %s: its observation disappeared" % (path, r["loader"]) for r in gone]
+
+
+def _stripped(applied):
+    """A record as the test applied it, as its file holds it: without the corpora model_case adds."""
+    return {key: value for key, value in applied.items() if key != "corpora"}
 
 
 def main(argv):
@@ -158,16 +235,34 @@ def main(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("spec", help="the target's spec (<name>.model.json), given by the target")
     parser.add_argument("--force", action="store_true", help="record again a target already recorded")
+    parser.add_argument("--record", metavar="VERDICT", choices=case_table.VERDICTS,
+                        help="write what the test observes into differences/<name>.json with this verdict (%s)"
+                        % ", ".join(case_table.VERDICTS))
+    parser.add_argument("--reason", help="--record's reason: why, with the release or pull request behind it")
+    parser.add_argument("--first-failing", default="not bisected",
+                        help="--record's first failing release, as `bazel run @quant_bc//bc:bisect` names it")
     args = parser.parse_args(argv)
+    if args.reason is not None and not args.record:
+        parser.error("--reason goes with --record VERDICT")
+    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    spec = json.load(open(args.spec, encoding="utf-8"))
+    if not workspace:
+        raise UpdateError("%s.update writes into the source tree: run it with `bazel run`." % spec.get("label"))
+    directory = os.path.join(workspace, spec.get("package", ""))
     try:
-        case = model_case.load(args.spec)
+        case = model_case.load(args.spec, directory)
     except model_case.SpecError as error:
         raise UpdateError(str(error)) from None
-    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
-    if not workspace:
-        raise UpdateError("%s.update writes into the source tree: run it with `bazel run`." % case.label)
     with case_writer.exclusive(os.path.join(workspace, manifest.GOLDEN_DIR)):
-        for line in update(case, os.path.join(workspace, case.package), args.force, workspace):
+        if args.record:
+            _refuse_outside(workspace, [model_case.records_path(directory, case.name)])
+            if not os.path.lexists(manifest.manifest_path(directory, case.name)):
+                for line in update(case, directory, False, workspace):
+                    print(line)
+            lines = record(case, directory, args.record, args.reason, args.first_failing)
+        else:
+            lines = update(case, directory, args.force, workspace)
+        for line in lines:
             print(line)
     return 0
 
