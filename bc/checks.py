@@ -351,7 +351,9 @@ def _warned(name):
     from so). The list is complete when the block ends.
 
     A record stops at the first logger on its way up that does not propagate
-    (torch's own, and torch.export's), so each of those gets the handler.
+    (torch's own, and torch.export's), so each of those gets the handler. Within
+    the block it is the only one: what a warning says is in the lines, once,
+    not also printed with torch's traceback of the error it recovered from.
     """
     lines = []
 
@@ -368,16 +370,17 @@ def _warned(name):
         for child, logger in sorted(logging.root.manager.loggerDict.items())
         if child.startswith(name + ".") and isinstance(logger, logging.Logger) and not logger.propagate
     ]
+    kept = {logger: list(logger.handlers) for logger in loggers}
     for logger in loggers:
-        logger.addHandler(handler)
+        logger.handlers = [handler]
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield lines
         lines.extend("warned %s: %s" % (w.category.__name__, said_line(str(w.message))) for w in caught)
     finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
+        for logger, handlers in kept.items():
+            logger.handlers = handlers
 
 
 def _torchao_refusal(error, path, torchao_api):

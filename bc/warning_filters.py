@@ -27,10 +27,12 @@ _MESSAGES = [
 ]
 
 
-# Log records, by logger: torchao's wheels carry CUDA kernels that cannot load on a CPU host, and torchao
-# registers an Enum that today's torch handles natively; both are logged at every `import torchao`.
+# Log records, by logger (a filter holds for its own logger, not its children's): torchao's wheels carry CUDA
+# kernels that cannot load on a CPU host, and torchao registers an Enum that today's torch handles natively;
+# both are logged at every `import torchao`. Its int8 matmul says, once loaded, that a CPU build has no Triton.
 _LOGGED = {
     "torchao": re.compile(r"Failed to load \S*/_C_(cutlass|mxfp8)\w*\.[\w.-]*so: "),
+    "torchao.kernel.intmm": re.compile(r"Warning: Detected no triton, on systems without Triton"),
     "torch.utils._pytree": re.compile(r".* is an Enum subclass and is now natively supported by torch\.compile"),
 }
 

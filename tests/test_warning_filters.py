@@ -48,3 +48,11 @@ def test_the_enum_registration_torch_now_handles_is_dropped():
          "<enum 'KernelPreference'>"),
         ("some other pytree warning",),
     ) == ["some other pytree warning"]
+
+
+def test_the_missing_triton_of_a_cpu_build_is_dropped_from_torchaos_int8_matmul():
+    assert shown(
+        "torchao.kernel.intmm",
+        ("Warning: Detected no triton, on systems without Triton certain kernels will not work",),
+        ("another intmm warning",),
+    ) == ["another intmm warning"]

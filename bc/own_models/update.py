@@ -109,7 +109,11 @@ def _observe(case, golden):
         try:
             observed, notes = checks.observe(case, golden)
         except Exception as error:  # noqa: BLE001 - what loading the artifact raised: the verdict the test shows
-            return [], {}, "%s: %s%s" % (type(error).__name__, checks.first_line(str(error)), confine.explain(error))
+            if confine.explain(error):  # a file that asks for more than the cap is refused, not recorded
+                raise UpdateError("%s: %s asks for more memory than a load may take (%s: %s%s)" % (
+                    case.label, golden.path(model_case.artifact_part(case.kind)), type(error).__name__,
+                    checks.first_line(str(error)), confine.explain(error))) from None
+            return [], {}, "%s: %s" % (type(error).__name__, checks.first_line(str(error)))
     saved = {}
     for part, value in observed.items():
         buffer = io.BytesIO()
