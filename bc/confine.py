@@ -330,6 +330,9 @@ def _child(function, reads, writes, memory, cpu, unconfinable, write_end):
                 _confine_files(libc, reads, writes)
                 _refuse_unix_sockets(libc)
             _cap(memory, cpu)
+            # torch.fx writes every node's metadata into the source it runs when this is "1"
+            # (torch/fx/graph.py): a program's metadata is data only without it.
+            os.environ.pop("FX_GRAPH_SHOW_META", None)
         except OSError as error:
             raise Unconfinable("cannot confine the load of %s: %s" % (", ".join(reads[:3]), error)) from None
         _active = memory

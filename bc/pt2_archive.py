@@ -61,7 +61,7 @@ _FLAT_MEMBERS = frozenset(
 # any text is admitted there (stack traces, from_node, custom metadata, argument strings).
 NAME = "name"  # written into forward()'s source as an attribute path (self.a.b; getattr(self, "0"))
 PYTHON_NAME = "python name"  # written into forward()'s source as a variable or parameter
-SPEC = "in_spec"  # a treespec: data to pytree, but for its keyword names (_in_spec_problems)
+SPEC = "treespec"  # data to pytree, but for the names it imports or writes into source (_spec_problems)
 OPERATOR = "operator"  # resolved by name on torch, operator or math, then called with the node's arguments
 EXPRESSION = "expression"  # evaluated by sympy.sympify, that is eval (_expression_problem)
 CODE = "code"  # compiled into a function that module() runs
@@ -77,6 +77,7 @@ _FIELDS = {
     "user_input_name": NAME,
     "forward_arg_names": PYTHON_NAME,
     "in_spec": SPEC,
+    "out_spec": SPEC,
     "target": OPERATOR,
     "as_operator": OPERATOR,
     "expr_str": EXPRESSION,
@@ -84,6 +85,16 @@ _FIELDS = {
     "guards_code": CODE,
     "class_fqn": OBJECT,
 }
+# What a treespec's defaultdict may name as its default factory: pytree imports the module and takes the
+# attribute by name (torch/utils/_pytree.py, _defaultdict_deserialize), so builtins' plain types only.
+_FACTORIES = frozenset(["list", "dict", "set", "frozenset", "tuple", "int", "float", "str", "bool", "bytes"])
+# An enum a treespec's context names ({"__enum__": ..., "fqn": "module:Class"}): pytree imports the module and
+# walks the attributes (enum_object_hook, 2.8 on), so torch's and torchao's own modules only.
+_ENUM_FQN = re.compile(r"(torch|torchao)(\.\w+)*:\w+(\.\w+)*", re.ASCII)
+# A string graph input: from 2.10, module() writes it between single quotes into guard code it runs
+# (torch/export/_unlift.py, _create_guards_code), so nothing that ends the quotes or the line.
+_GRAPH_INPUT_STRING = re.compile(r"(^|\.)graph\.inputs\[\d+\]\.as_string$")
+_OUT_OF_QUOTES = re.compile(r"['\\\n\r]")
 # The JSON objects whose keys are node names (written into forward()'s source as variables).
 _NAMED_VALUES = frozenset(["tensor_values", "sym_int_values", "sym_bool_values", "sym_float_values", "custom_obj_values"])
 _WORDS = re.compile(r"[\w.]*")  # the root module's fqn is ""
@@ -158,7 +169,7 @@ def _json_problems(name, document, operators):
         if role == PYTHON_NAME:
             return _python_name_problem(name, key, value)
         if role == SPEC:
-            return _in_spec_problems(name, value)
+            return _spec_problems(name, key, value)
         if role == OPERATOR:
             return _operator_problem(name, value, operators)
         if role == EXPRESSION:
@@ -182,6 +193,9 @@ def _json_problems(name, document, operators):
                 walk(value, key, "%s[%d]" % (place, index))
         elif isinstance(node, str):
             problems.extend(Problem(t, place) for t in text(key, node))
+            if key == "as_string" and _GRAPH_INPUT_STRING.search(place) and _OUT_OF_QUOTES.search(node):
+                problems.append(Problem("%s: the string input %r holds a quote, backslash or line end, and module() "
+                                        "writes it between quotes into guard code it runs" % (name, node[:80]), place))
 
     walk(document, None, "")
     return problems
@@ -228,21 +242,59 @@ def _python_name_problem(name, key, text):
     return ["%s: %s %r is not a Python name (torch.fx writes it into the source of forward())" % (name, key, text[:80])]
 
 
-def _in_spec_problems(name, text):
-    """The signature's in_spec is data to pytree (its types resolve through pytree's registry only), but for the
-    keyword arguments: where it is a tuple of (a tuple, a dict), torch.export's unlifting names forward()'s
-    parameters after the dict's keys and torch.fx writes each key into forward()'s source between quotes
-    (torch/export/_unlift.py, _get_codegen; torch/fx/graph.py, _PyTreeCodeGen.gen_var_bindings): each key must
-    be a Python name."""
+def _spec_nodes(node):
+    yield node
+    for child in node["children_spec"]:
+        yield from _spec_nodes(child)
+
+
+def _enums(value):
+    """Each {"__enum__": ...} object within a context's JSON value, at any depth (pytree's object hook sees all)."""
+    if isinstance(value, dict):
+        if "__enum__" in value:
+            yield value
+        for child in value.values():
+            yield from _enums(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _enums(child)
+
+
+def _spec_problems(name, key, text):
+    """A treespec (in_spec, out_spec) is data to pytree, its types resolved through pytree's registry only, but
+    for three things torch does with what it holds (torch/utils/_pytree.py, _json_to_treespec):
+      - an enum in a context is imported by module and name (enum_object_hook): torch's and torchao's only;
+      - a defaultdict's default factory is imported by module and name: builtins' plain types only;
+      - where in_spec is a tuple of (a tuple, a dict), torch.export's unlifting names forward()'s parameters after
+        the dict's keys and torch.fx writes each between quotes into forward()'s source (torch/export/_unlift.py,
+        _get_codegen; torch/fx/graph.py, gen_var_bindings): each must be a Python name."""
     try:
         root = json.loads(text)[1]
-        children = root["children_spec"]
-        if not (root["type"] == "builtins.tuple" and len(children) == 2 and children[0]["type"] == "builtins.tuple"
-                and children[1]["type"] == "builtins.dict"):
-            return []
-        keys = json.loads(children[1]["context"])
-    except (ValueError, KeyError, IndexError, TypeError) as error:
-        return ["%s: in_spec is no treespec torch.export writes (%s: %s)" % (name, type(error).__name__, error)]
+        nodes = list(_spec_nodes(root))
+        contexts = [(node["type"], json.loads(node["context"]) if isinstance(node["context"], str) else node["context"])
+                    for node in nodes]
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as error:
+        return ["%s: %s is no treespec torch.export writes (%s: %s)" % (name, key, type(error).__name__, error)]
+    problems = []
+    for kind, context in contexts:
+        for enum in _enums(context):
+            if not (isinstance(enum.get("fqn"), str) and _ENUM_FQN.fullmatch(enum["fqn"])):
+                problems.append("%s: %s names the enum %r, whose module pytree imports (torch's and torchao's "
+                                "enums only)" % (name, key, str(enum.get("fqn"))[:80]))
+        if kind == "collections.defaultdict" and not (
+                isinstance(context, dict) and context.get("default_factory_module") == "builtins"
+                and context.get("default_factory_name") in _FACTORIES):
+            factory = context if not isinstance(context, dict) else "%s.%s" % (
+                context.get("default_factory_module"), context.get("default_factory_name"))
+            problems.append("%s: %s's defaultdict names the factory %r, which pytree imports (builtins' types only)"
+                            % (name, key, str(factory)[:80]))
+    if key != "in_spec" or problems:
+        return problems
+    children = root["children_spec"]
+    if not (root["type"] == "builtins.tuple" and len(children) == 2 and children[0]["type"] == "builtins.tuple"
+            and children[1]["type"] == "builtins.dict"):
+        return []
+    keys = contexts[nodes.index(children[1])][1]
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         return ["%s: in_spec's keyword arguments are not a list of names" % name]
     return [problem for key in keys for problem in _python_name_problem(name, "in_spec's keyword argument", key)]

@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import shutil
+import sys
 import zipfile
 
 import pytest
@@ -555,3 +556,53 @@ def test_a_truncated_program_is_refused_by_verify(tmp_path):
         f.truncate(os.path.getsize(golden.path("program")) // 2)
     adopt(golden)
     assert "truncated or corrupt zip archive" in verify_error(golden)
+
+
+class _StringMode(torch.nn.Module):
+    def forward(self, x, mode: str):
+        return x + 1 if mode == "a" else x - 1
+
+
+def _string_input(marker):
+    """From 2.10, module() writes a string graph input between quotes into the guard code it runs."""
+    payload = "' + str(__import__('os').makedirs(%r)) + '" % marker
+
+    def change(document):
+        document["graph_module"]["graph"]["inputs"][1] = {"as_string": payload}
+        document["graph_module"]["signature"]["input_specs"][1]["constant_input"]["value"] = {"as_string": payload}
+
+    return change, "the string input"
+
+
+def _treespec_import(marker):
+    """pytree imports a defaultdict's default factory by module and name (here `this`, which prints when imported)."""
+    def change(document):
+        signature = document["graph_module"]["module_call_graph"][0]["signature"]
+        protocol, leaf = json.loads(signature["out_spec"])
+        context = {"default_factory_module": "this", "default_factory_name": "d", "dict_context": ["k"]}
+        signature["out_spec"] = json.dumps(
+            [protocol, {"type": "collections.defaultdict", "context": context, "children_spec": [leaf]}])
+
+    return change, "out_spec's defaultdict names the factory 'this.d', which pytree imports"
+
+
+@pytest.mark.parametrize("edit", [_string_input, _treespec_import], ids=lambda edit: edit.__name__.strip("_"))
+def test_a_program_users_could_write_with_a_payload_in_a_string_input_or_a_treespec_is_refused(tmp_path, edit):
+    """Found reading torch's deserializer (docs/pt2e.md's table): a string input reaches exec'd guard code, and a
+    treespec reaches importlib. The program is written by today's torch, as a user would."""
+    source, marker = str(tmp_path / "program.pt2"), str(tmp_path / "ran")
+    torch.export.save(torch.export.export(_StringMode(), (torch.ones(2), "a")), source)
+    change, said = edit(marker)
+    path = str(tmp_path / "hostile.pt2")
+    with zipfile.ZipFile(source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in _edit_json(members, "models/model.json", change).items():
+            archive.writestr(name, data)
+    found = golden_io.program_problem(path)
+    assert found and said in found, found
+    sys.modules.pop("this", None)
+    with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):
+        torch.export.load(path).module()(torch.ones(2), "a")
+    # The stock loader runs the payload: the refusal is not of a harmless file.
+    assert os.path.exists(marker) if edit is _string_input else "this" in sys.modules

@@ -18,6 +18,21 @@ KWARGS_SPEC = [1, {"type": "builtins.tuple", "context": "null", "children_spec":
 HOSTILE_SPEC = json.loads(json.dumps(KWARGS_SPEC))
 HOSTILE_SPEC[1]["children_spec"][1]["context"] = json.dumps(["a':__import__('os').system('id')#"])
 
+LEAF = {"type": None, "context": None, "children_spec": []}
+
+
+def _defaultdict(module, factory):
+    """An out_spec of a defaultdict of one leaf, its factory named as pytree's serializer names it."""
+    context = {"default_factory_module": module, "default_factory_name": factory, "dict_context": ["k"]}
+    return json.dumps([1, {"type": "collections.defaultdict", "context": context, "children_spec": [LEAF]}])
+
+
+def _enum_spec(fqn):
+    """An in_spec whose positional tuple's context holds an enum, as pytree's EnumEncoder writes one."""
+    return json.dumps([1, {"type": "builtins.tuple", "context": json.dumps({"__enum__": True, "fqn": fqn, "name": "a"}),
+                           "children_spec": [LEAF]}])
+
+
 # (the field, an ordinary value, a hostile value, what the check says of the hostile one)
 ROWS = [
     ("name", "conv2d_1", "x=__import__('os')", "is not a Python name"),
@@ -25,6 +40,10 @@ ROWS = [
     ("fqn", "features.0.weight", "a\"); import os; (\"", "is not a name"),
     ("forward_arg_names", "input_ids", "lambda", "is not a Python name"),
     ("in_spec", json.dumps(KWARGS_SPEC), json.dumps(HOSTILE_SPEC), "in_spec's keyword argument"),
+    ("out_spec", _defaultdict("builtins", "list"), _defaultdict("this", "d"), "defaultdict names the factory 'this.d'"),
+    ("out_spec", _defaultdict("builtins", "int"), _defaultdict("builtins", "eval"), "which pytree imports"),
+    ("in_spec", _enum_spec("torchao.quantization.quantize_.common.KernelPreference:KernelPreference"),
+     _enum_spec("this:d"), "names the enum 'this:d', whose module pytree imports"),
     ("target", "torch.ops.aten.conv2d.default", "torch.load", "is no operator of aten"),
     ("target", "torch.ops.torchao.quantize_affine.default", "torch.ops.aten.from_file.default", "reads a file"),
     ("target", "torch.ops.prims.convert_element_type.default", "torch.ops.aten.from_file.out", "reads a file"),
@@ -82,3 +101,15 @@ def test_a_refusal_says_each_problem_once_with_its_count_places_and_the_attribut
 
 def _texts(document, operators=()):
     return [problem.text for problem in pt2_archive._json_problems("m", document, frozenset(operators))]
+
+
+def test_a_string_graph_input_is_held_to_what_guard_code_can_quote_and_other_strings_are_data():
+    """From 2.10, module() writes a string graph input between single quotes into guard code it runs."""
+    def graph(value):
+        return {"graph_module": {"graph": {"inputs": [{"as_tensor": {"name": "x"}}, {"as_string": value}],
+                                           "nodes": [{"inputs": [{"arg": {"as_string": value}}]}]}}}
+
+    assert _texts(graph("reflect mode, any text")) == []
+    found = _texts(graph("' + str(__import__('os').getcwd()) + '"))
+    assert len(found) == 1 and "the string input" in found[0] and "guard code" in found[0], found
+    assert len(_texts(graph("a\\nb\\"))) == 1

@@ -182,7 +182,7 @@ def _overlap(one, other):
 def record(case, directory, verdict, reason, first_failing):
     """Writes what the target's test observes under each of its engines, and no record explains, into its
     differences/<name>.json, with verdict, reason and first_failing; a record whose observation disappeared goes.
-    Returns the lines to print."""
+    directory: the package, named as the test names it (observations name files). Returns the lines to print."""
     if verdict not in case_table.VERDICTS:
         raise UpdateError("--record %s: a verdict is one of %s (docs/compatibility.md)"
                           % (verdict, ", ".join(case_table.VERDICTS)))
@@ -263,7 +263,10 @@ def main(argv):
             if not os.path.lexists(manifest.manifest_path(directory, case.name)):
                 for line in update(case, directory, False, workspace):
                     print(line)
-            lines = record(case, directory, args.record, args.reason, args.first_failing)
+            # From the workspace's root, the files named as the test names them (its package, from the root of
+            # its runfiles): an observation that names a file is then the test's, word for word.
+            os.chdir(workspace)
+            lines = record(case, case.package, args.record, args.reason, args.first_failing)
         else:
             lines = update(case, directory, args.force, workspace)
         for line in lines:
