@@ -29,6 +29,7 @@ def payloads(marker):
         call,
         "x=" + call,
         "a':%s#" % call,
+        "' + str(%s) + '" % call,
         "a\"); %s; (\"" % call,
         "eval(chr(95))+" + call,
         "Symbol('s0').__class__.__init__.__globals__['__builtins__']['__import__']('os').makedirs(%r)" % marker,
