@@ -353,3 +353,17 @@ def test_records_of_a_loader_in_the_attribute_and_the_file_for_the_same_engines_
     with pytest.raises(model_case.SpecError) as error:
         model_case.from_spec(spec, QENGINES, [dict(record, observed="z")])
     assert "record loader 'torchscript' twice" in str(error.value) and "differences/mine.json" in str(error.value)
+
+
+def test_record_leaves_a_record_of_the_targets_attribute_to_its_build_file(tmp_path):
+    stale = dict(engines=[], loader="torchscript", observed="an old observation", reason="r", verdict="break",
+                 first_failing="2.13.0")
+    case, directory = target(
+        tmp_path, "torchscript",
+        {"artifact": suite_file("today", "test_linear", "scripted"), "input": suite_file("today", "test_linear", "input"),
+         "expected": suite_file("today", "test_linear", "expected")}, differences=[stale])
+    update.update(case, directory, force=False)
+    with pytest.raises(update.UpdateError) as error:
+        update.record(case, directory, "break", "r", "2.13.0")
+    assert "record in the target's `differences` attribute; edit that record in the BUILD file" in str(error.value)
+    assert not os.path.exists(model_case.records_path(directory, "mine"))

@@ -195,6 +195,8 @@ def record(case, directory, verdict, reason, first_failing):
     observed = {}  # loader -> {engine: observation}
     gone = []
     for engine in case.engines or (None,):
+        if engine and engine not in engines.supported_engines():
+            continue  # as the test skips it
         outcomes = []
         try:
             run.check(engine, harness.RECORDED, outcomes=outcomes)
@@ -203,7 +205,7 @@ def record(case, directory, verdict, reason, first_failing):
                               % (case.label, refused)) from None
         for outcome in (o for o in outcomes if o["result"] == "fail"):
             applied = outcome["record"]
-            if applied is not None and applied["verdict"] is not None and _stripped(applied) not in kept:
+            if applied is not None and _stripped(applied) not in kept:
                 raise UpdateError("%s: the observation of loader %s moved from the record in the target's "
                                   "`differences` attribute; edit that record in the BUILD file (or remove it and "
                                   "run --record again)" % (case.label, outcome["loader"]))
@@ -249,7 +251,8 @@ def main(argv):
     if args.reason is not None and not args.record:
         parser.error("--reason goes with --record VERDICT")
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
-    spec = json.load(open(args.spec, encoding="utf-8"))
+    with open(args.spec, encoding="utf-8") as f:
+        spec = json.load(f)
     if not workspace:
         raise UpdateError("%s.update writes into the source tree: run it with `bazel run`." % spec.get("label"))
     directory = os.path.join(workspace, spec.get("package", ""))

@@ -6,13 +6,20 @@ What today's lock does differently with a file is recorded in the package's diff
 
 load("@quant_bc//bc/own_models:defs.bzl", "quant_bc_model_test")
 
-def zoo_tests(files):
-    """A test, and its .update, for each of files.
+def zoo_tests(name, files):
+    """A test, and its .update, for each of files; and the filegroup of the programs and their inputs.
 
     Args:
+      name: the filegroup, which the fuzzer of the .pt2 check (//:fuzz_test) reads.
       files: index.bzl's FILES, as writer/write_zoo.py wrote them: {stem: {family, flow, kind, artifact, input,
         expected}}.
     """
+    programs = [f for f in files.values() if f["kind"] == "pt2e"]
+    native.filegroup(
+        name = name,
+        srcs = sorted({f[key]: None for f in programs for key in ("artifact", "input")}.keys()),
+        visibility = ["//:__pkg__"],
+    )
     for stem, file in files.items():
         torchao = file["kind"] == "torchao"
         quant_bc_model_test(
