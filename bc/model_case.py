@@ -26,10 +26,9 @@ import json
 import os
 import re
 
-from bc import case_table, kinds
+from bc import case_table, kinds, pt2_archive
 
 SPEC_SUFFIX = ".model.json"
-_OPERATOR = re.compile(r"torch\.ops\.\w+(\.\w+\.\w+)?")  # an operator, or a namespace of them
 _GLOBAL = re.compile(r"\w+(\.\w+)+")
 # What a user's record has: the suite's fields but the corpora (case_table.DIFFERENCE_FIELDS).
 DIFFERENCE_FIELDS = tuple(f for f in case_table.DIFFERENCE_FIELDS if f != "corpora")
@@ -141,7 +140,7 @@ def from_spec(spec, qengines, recorded=()):
     if operators and kind != "pt2e":
         refuse("operators", "are what a pt2e target's program may call beyond torch's and torchao's namespaces; kind %s "
                             "calls none" % kind)
-    strange = [op for op in operators if not _OPERATOR.fullmatch(op)]
+    strange = [op for op in operators if not pt2_archive.operator_or_namespace(op)]
     if strange:
         refuse("operators", "%s: each is torch.ops.<namespace>.<name>.<overload>, or torch.ops.<namespace> for all of "
                             "a namespace" % strange)

@@ -103,6 +103,7 @@ _WORDS = re.compile(r"[\w.]*")  # the root module's fqn is ""
 NAMESPACES = ("aten", "prims", "quantized_decomposed", "quantized", "torchao")
 # Each part a name that is no dunder: getattr on torch.ops.aten.__class__ would reach Python's own machinery.
 _OPERATOR = re.compile(r"torch\.ops\.((?!__)\w+)\.((?!__)\w+)\.((?!__)\w+)", re.ASCII)
+_NAMESPACE = re.compile(r"torch\.ops\.((?!__)\w+)", re.ASCII)
 # aten operators that read what the program names from outside it, in any overload: a file (from_file).
 _READERS = frozenset(["aten.from_file"])
 # Plain functions torch.export writes as targets (shape arithmetic on symbolic sizes): the deserializer resolves
@@ -199,6 +200,12 @@ def _json_problems(name, document, operators):
 
     walk(document, None, "")
     return problems
+
+
+def operator_or_namespace(text):
+    """Whether text is what a target's `operators` may name: an operator (torch.ops.<namespace>.<op>.<overload>),
+    or a whole namespace of them (torch.ops.<namespace>)."""
+    return bool(_OPERATOR.fullmatch(text) or _NAMESPACE.fullmatch(text))
 
 
 def _operator_problem(name, target, operators):
