@@ -43,6 +43,7 @@ class Case:
     config: dict = None
     dtype: str = "float32"
     quantizer: dict = None
+    serialization: str = None
     differences: tuple = ()
     note: str = ""
 
@@ -82,8 +83,9 @@ class Case:
         return manifest.regenerate_command(*(corpus + list(args)))
 
     def golden_name(self, part):
-        """PyTorch's own file name for one part of this case's golden files."""
-        return "%s.%s.%s.pt" % (self.golden_prefix, self.name, part)
+        """PyTorch's own file name for one part of this case's golden files: <prefix>.<case>.<part>.pt, or
+        where the writer names the file itself (a Hugging Face folder's), <prefix>.<case>.<that name>."""
+        return "%s.%s.%s" % (self.golden_prefix, self.name, self.spec.file_name(part))
 
     def golden_names(self):
         return [self.golden_name(part) for part in self.parts]
@@ -154,8 +156,9 @@ def _case_from_entry(entry, constants):
     if entry.get("conv_version") not in (None, 1, 2, 3):
         raise TableError("%s: conv_version %r is not a ConvPackedParams version (1, 2, 3)" % (name, entry["conv_version"]))
     config = entry.get("config")
-    if (entry["kind"] == "torchao") != (config is not None):
-        raise TableError("%s: a config is what a torchao case has, and only it (kind %s)" % (name, entry["kind"]))
+    if (entry["kind"] in ("torchao", "huggingface")) != (config is not None):
+        raise TableError("%s: a config is what a torchao or huggingface case has, and only it (kind %s)"
+                         % (name, entry["kind"]))
     if config is not None and (not config.get("name") or config.get("version") not in (1, 2)):
         raise TableError("%s: config %r needs a name and a version, 1 or 2" % (name, config))
     quantizer = entry.get("quantizer")
@@ -163,11 +166,19 @@ def _case_from_entry(entry, constants):
         raise TableError("%s: a quantizer is what a pt2e case has, and only it (kind %s)" % (name, entry["kind"]))
     if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "args", "qat"}):
         raise TableError("%s: quantizer %r needs a name, and takes only args and qat" % (name, quantizer))
+    chooser = kinds.KINDS[entry["kind"]].chosen_by
+    for field, choices in chooser.items():
+        if entry.get(field) not in choices:
+            raise TableError("%s: a %s case's %s is one of %s, not %r" % (name, entry["kind"], field, sorted(choices),
+                                                                          entry.get(field)))
+    stray_choice = [field for field in ("serialization",) if field in entry and field not in chooser]
+    if stray_choice:
+        raise TableError("%s: %s is not a field of a %s case" % (name, ", ".join(stray_choice), entry["kind"]))
     fields = dict(entry)
     fields["differences"] = differences(name, entry.get("differences", []), DIFFERENCE_FIELDS)
     fields["input_size"] = tuple(entry["input_size"])
     fields["engines"] = tuple(e for e in qengines if e in entry["engines"])
-    fields["parts"] = kinds.KINDS[entry["kind"]].part_names
+    fields["parts"] = kinds.KINDS[entry["kind"]].parts_of(entry)
     fields["golden_prefix"] = constants["GOLDEN_PREFIX"]
     return Case(**fields)
 

@@ -22,15 +22,30 @@ import sys
 import traceback
 from importlib import metadata
 
-from bc import warning_filters
+from bc import case_table, kinds, model_case, warning_filters
 
+
+def _enter_kind_environment():
+    """Re-executes this process under the variables its case's kind is checked under (bc/kinds.py), before
+    torch loads and reads them. A case this cannot read is left to the checks below, which say what is wrong."""
+    try:
+        kind = (model_case.load(os.environ["BC_MODEL"]).kind if "BC_MODEL" in os.environ
+                else case_table.load_entry(os.environ["BC_CASE"]).kind)
+    except Exception:  # noqa: BLE001 - reported, with its remedy, where the case is read again
+        return
+    wanted = kinds.environment_of(kind)
+    if any(os.environ.get(key) != value for key, value in wanted.items()):
+        os.execve(sys.executable, sys.orig_argv, dict(os.environ, **wanted))
+
+
+_enter_kind_environment()
 warning_filters.silence()
 
 from absl.testing import absltest  # noqa: E402
 
 import torch  # noqa: E402
 
-from bc import case_table, checks, confine, corpora, engines, golden_io, harness, model_case, results_file  # noqa: E402
+from bc import checks, confine, corpora, engines, golden_io, harness, results_file  # noqa: E402
 
 # unittest leaves the frames of a module that defines __unittest out of the
 # tracebacks it prints (its own and absltest's do the same): a failure reads as

@@ -8,10 +8,11 @@ a literal may name a constant defined above it (PT2E_FORMAT_RECORDS), which both
 Fields of a case:
   name                  the seed's test method; golden files are
                         serialized/TestSerialization.<name>.<part>.pt
-  kind                  op, op_graph, observer, package, torchao or pt2e: its
+  kind                  op, op_graph, observer, package, torchao, pt2e or huggingface: its
                         golden parts, generator and checks are in bc/kinds.py
-  module                factory in bc/modules.py that builds the module
-  input_size            shape of the generated input
+  module                factory in bc/modules.py that builds the module; for
+                        a huggingface case, the architecture (bc/hf_api.py)
+  input_size            shape of the generated input (huggingface: of the input ids)
   input_quantized       op kinds: the input is quantize_per_tensor(x, 0.5, 2, quint8)
   zipfile               state dict written by torch.save's zipfile writer;
                         False means the legacy writer, as the seed does
@@ -24,10 +25,13 @@ Fields of a case:
   conv_version          the ConvPackedParams serialization version every
                         TorchScript archive of the case promises by its name
                         (_v2, _v3); //serialized:consistency_test holds it to that
-  config                torchao kind: the config as today's torchao names it,
+  config                torchao and huggingface kinds: the config as today's torchao names it,
                         the version of its format (1 or 2) and its arguments;
                         bc/torchao_api.py builds it as each release can
-  dtype                 torchao kind: the float model's dtype
+  dtype                 torchao and huggingface kinds: the float model's dtype
+  serialization         huggingface kind: what save_pretrained writes the
+                        weights as, safetensors (model.safetensors) or pickle
+                        (pytorch_model.bin, safe_serialization=False)
   quantizer             pt2e kind: the PT2E quantizer (as today's torchao
                         names it), the arguments of its config function
                         (get_symmetric_quantization_config,
@@ -758,5 +762,75 @@ CASES = [
         "quantizer": {"name": "X86InductorQuantizer", "args": {}},
         "differences": PT2E_FORMAT_RECORDS,
         "note": "static uint8 activations, int8 per-channel weights: Inductor's x86 CPU path",
+    },
+    {
+        "name": "test_huggingface_llama_int8_weight_only_v2",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Int8WeightOnlyConfig", "version": 2},
+        "serialization": "safetensors",
+        "note": "int8 weights as Int8Tensor in model.safetensors, described by torchao's metadata (torchao 0.14.0 on)",
+    },
+    {
+        "name": "test_huggingface_llama_int8_dynamic_activation_int8_weight_v2",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Int8DynamicActivationInt8WeightConfig", "version": 2},
+        "serialization": "safetensors",
+        "note": "int8 weights and per-token int8 activations (Int8Tensor with act_quant_kwargs)",
+    },
+    {
+        "name": "test_huggingface_llama_float8_weight_only_v2",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Float8WeightOnlyConfig", "version": 2},
+        "serialization": "safetensors",
+        "note": "float8 e4m3 weights as Float8Tensor: the first config transformers saved as safetensors (transformers pull request 40735)",
+    },
+    {
+        "name": "test_huggingface_llama_intx_weight_only_v2",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "IntxWeightOnlyConfig", "version": 2},
+        "serialization": "safetensors",
+        "note": "int8 (intx) weights as IntxUnpackedToInt8Tensor",
+    },
+    {
+        "name": "test_huggingface_qwen2_int8_weight_only_v2",
+        "kind": "huggingface",
+        "module": "qwen2",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Int8WeightOnlyConfig", "version": 2},
+        "serialization": "safetensors",
+        "note": "a second architecture (Qwen2: biased q/k/v projections) through the same path",
+    },
+    {
+        "name": "test_huggingface_llama_int8_weight_only_v1_pickle",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Int8WeightOnlyConfig", "version": 1},
+        "serialization": "pickle",
+        "note": "save_pretrained(safe_serialization=False): the tensor subclasses pickled in pytorch_model.bin, the only way torchao checkpoints were saved before torchao 0.14.0",
+    },
+    {
+        "name": "test_huggingface_llama_int8_weight_only_v2_pickle",
+        "kind": "huggingface",
+        "module": "llama",
+        "input_size": [2, 8],
+        "engines": [],
+        "config": {"name": "Int8WeightOnlyConfig", "version": 2},
+        "serialization": "pickle",
+        "note": "version 2's Int8Tensor pickled in pytorch_model.bin, where the release still writes pickles",
     },
 ]

@@ -16,8 +16,10 @@ observation is the recorded one, and fails when it disappears or moves.
 
 import contextlib
 import logging
+import os
 import pickle
 import re
+import tempfile
 import warnings
 
 import torch
@@ -283,6 +285,35 @@ def check_pt2e(case, golden):
     return [("program", "program", program)]
 
 
+def check_huggingface(case, golden):
+    """The folder as save_pretrained wrote it, loaded by AutoModelForCausalLM.from_pretrained (offline, no remote
+    code), its logits on the input ids. What transformers logged while loading explains a difference, and is
+    part of the observation only then."""
+    from bc import hf_api  # here: only the huggingface kind's tests have transformers
+
+    weights = "model" if "model" in case.parts else "pytorch_model"
+
+    def from_pretrained():
+        with tempfile.TemporaryDirectory(prefix="quant-bc-folder-") as folder:
+            for part, name in kinds.HF_FILE_NAMES.items():
+                if part in case.parts:
+                    os.symlink(os.path.abspath(golden.path(part)), os.path.join(folder, name))
+            with _warned("transformers") as said:
+                try:
+                    model = hf_api.load(folder)
+                except Exception as error:  # noqa: BLE001 - what a user loading the folder would meet
+                    model, said = None, said + ["from_pretrained raised %s: %s" % (type(error).__name__, said_line(str(error)))]
+            if model is None:
+                lines = said
+            else:
+                found = output(case, golden, hf_api.logits(model))
+                lines = said + found if found else []
+            # The folder's name is this run's: an observation names it as <folder>.
+            return [line.replace(folder, "<folder>") for line in lines]
+
+    return [("from_pretrained", weights, from_pretrained)]
+
+
 # What a user's artifact loads as (bc/kinds.py, MODEL_KINDS), as its check loads it; pt2e registers its ops first.
 _MODELS = {
     "torchscript": lambda case, golden: golden.load("scripted"),
@@ -305,6 +336,8 @@ def prepare(case):
         from bc import pt2e_api
 
         pt2e_api.register_ops()
+    elif case.kind == "huggingface":
+        from bc import hf_api  # noqa: F401 - transformers and torchao, imported once a process
 
 
 def holds_code(case, golden):

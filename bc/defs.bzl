@@ -34,6 +34,7 @@ _SKIPPED_BY_CORPUS = ["//bc:skipped_by_corpus"]
 
 # What a kind's checks import beyond //bc:checking.
 _KIND_DEPS = {
+    "huggingface": [":hf_api"],
     "pt2e": [":pt2e_api"],
     "torchao": [":torchao_api"],
 }
@@ -50,8 +51,9 @@ def _corpora_of(case):
     return held
 
 def _case_files(case, folder):
-    """Glob patterns of a case's files in a corpus folder: <prefix>.<case>.<part>.pt, whatever its parts."""
-    return [folder + "%s.%s.*.pt" % (GOLDEN_PREFIX, case["name"])] + [
+    """Glob patterns of a case's files in a corpus folder: <prefix>.<case>.<part>.pt (or the file name its writer
+    gives a part, as a Hugging Face folder's config.json), whatever its parts."""
+    return [folder + "%s.%s.*" % (GOLDEN_PREFIX, case["name"])] + [
         folder + "manifest/%s.json" % case["name"],
         # Exists only while, or after an interrupted, `bazel run
         # //bc:regenerate` writes the case: the test must see it.

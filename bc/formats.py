@@ -16,8 +16,11 @@ parse_conv_serialized_state (aten/src/ATen/native/quantized/cpu/conv_serializati
 The `_v3` cases' v3 states are written by bc/corpus/pickle_writer.py.
 """
 
+import os
+import struct
 import zipfile
 
+from bc import hf_files
 from bc.pickles import FormatError, Global, Instance, container, inflation_problem, instances, read_pickle
 from bc.pt2_archive import FLAT_PROGRAM, PROGRAM, read_json
 
@@ -98,6 +101,7 @@ def packed_params(tree):
 def read_format(path):
     """The format of one golden file, as recorded in manifests:
 
+      {"container": "JSON", "written_by": "transformers 5.25.0"} | {"container": "safetensors", "torchao_types": [...]}
       {"container": "torch.save legacy"} | {"container": "torch.save zipfile", "packed_params": [...]}
       {"container": "TorchScript", "archive_version": 3, "packed_params": [...]} | {"container": "torch.package"}
       {"container": "torch.export PT2 archive" | "torch.export flat zip", "schema_version": "8.20", "torch_version": "2.13.0+cpu"}
@@ -111,6 +115,19 @@ def read_format(path):
 
 
 def _describe(path):
+    with open(path, "rb") as f:
+        head = f.read(9)
+    if head[:1] == b"{":
+        with open(path, "rb") as f:
+            document = read_json(f.read())
+        return {"container": "JSON", "written_by": "transformers %s" % document.get("transformers_version", "?")}
+    if len(head) == 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] < os.path.getsize(path):
+        header, _ = hf_files.read_header(path)
+        metadata = header.get(hf_files.METADATA) or {}
+        named = {found["_type"] for value in metadata.values()
+                 if isinstance(value, str) and value.startswith("{")
+                 for _, found in hf_files.torchao_objects(read_json(value), "")}
+        return {"container": "safetensors", "torchao_types": sorted(str(name) for name in named)}
     with open(path, "rb") as f:
         kind = container(f.read(4))
     if kind == "pickle":
@@ -165,6 +182,10 @@ def summary(file_format):
         text += " %s" % file_format["archive_version"]
     if "schema_version" in file_format:
         text += ", schema %s, written by torch %s" % (file_format["schema_version"], file_format["torch_version"])
+    if file_format.get("written_by"):
+        text += ", written by %s" % file_format["written_by"]
+    if file_format.get("torchao_types"):
+        text += "; " + ", ".join(file_format["torchao_types"])
     if file_format.get("packed_params"):
         text += "; " + ", ".join(file_format["packed_params"])
     if file_format.get("problem"):

@@ -41,7 +41,7 @@ import zipfile
 
 import torch
 
-from bc import confine, formats, kinds, manifest, pickles, pt2_archive, torch_api
+from bc import confine, formats, hf_files, kinds, manifest, pickles, pt2_archive, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
@@ -321,6 +321,39 @@ _CONTAINERS = {
 }
 
 
+# A Hugging Face folder's files: nothing reads them but transformers, after bc/hf_files.py's checks.
+_HF_CHECKS = {kinds.JSON: hf_files.config_problems, kinds.SAFETENSORS: hf_files.safetensors_problems}
+HF_FORMATS = tuple(_HF_CHECKS)
+_DTYPES = frozenset(name for name, value in vars(torch).items() if isinstance(value, torch.dtype))
+# Problems a refusal lists before it says how many more there are.
+_SHOWN = 3
+
+
+def hf_problem(path, format):
+    """Why a file of a Hugging Face folder is refused before transformers reads it (one line), or None."""
+    problems = _HF_CHECKS[format](path, _DTYPES, _torchao_class)
+    if not problems:
+        return None
+    more = len(problems) - _SHOWN
+    return "; ".join(problems[:_SHOWN]) + (" (and %d more)" % more if more > 0 else "") + (
+        ": refused before transformers reads it")
+
+
+def _torchao_class(name):
+    """False when torchao's readers would resolve name (in config.json or the safetensors metadata) to something
+    other than a class; True otherwise, a name torchao lacks included (its reader then says so, as a check
+    reports). Looked up in torchao's modules only where they are imported, as the huggingface kind's checks
+    import them; elsewhere (--adopt, where torchao may be absent) True."""
+    import sys
+
+    config = sys.modules.get("torchao.core.config")
+    homes = [sys.modules.get(module) for module in sorted(getattr(config, "ALLOWED_AO_MODULES", ()))]
+    utils = sys.modules.get("torchao.prototype.safetensors.safetensors_utils")
+    found = [getattr(module, name) for module in homes if module is not None and hasattr(module, name)]
+    found += [utils.ALLOWED_CLASSES[name]] if utils is not None and name in getattr(utils, "ALLOWED_CLASSES", {}) else []
+    return all(isinstance(value, type) for value in found)
+
+
 class GoldenSet:
     """One case's golden files in a directory laid out like serialized/.
 
@@ -397,6 +430,11 @@ class GoldenSet:
         problems = []
         for part in parts:
             path = self.path(part)
+            if self.format(part) in HF_FORMATS:
+                problem = hf_problem(path, self.format(part))
+                if problem:
+                    problems.append("%s: %s" % (path, problem))
+                continue
             problem = format_problem(path) or self._container_problem(part)
             if problem:
                 problems.append("%s: %s" % (path, problem))

@@ -22,7 +22,14 @@ them. docs/cases.md says what each checks.
             the program as torch.export.save writes it, and its
             quantize/dequantize ops with their qparams; checked:
             torch.export.load with the ops registered, the op set, the
-            output of module() on the input.
+            output of module() on the input;
+  huggingface  a small transformers model quantized with one torchao
+            config through TorchAoConfig, saved by save_pretrained: the
+            folder's files (config.json, generation_config.json, and the
+            weights as model.safetensors or, where the release writes it,
+            the pickle pytorch_model.bin), its input ids and logits;
+            checked: AutoModelForCausalLM.from_pretrained of the folder,
+            offline, and its logits on the input ids.
 
 A user's own artifact (bc/own_models: quant_bc_model_test) is one of
 MODEL_KINDS: the same parts and check functions where the suite has them
@@ -54,6 +61,9 @@ TORCHAO_CHECKPOINT = "torchao_checkpoint"
 TORCHAO_PREFIX = "torchao."  # the module path torchao's classes are pickled under
 # A torch.export archive, read by torch.export.load only after bc/pt2_archive.py found nothing in it that runs code
 PT2 = "pt2"
+JSON = "json"  # a JSON document (a Hugging Face folder's config.json), checked by bc/hf_files.py before any loader
+# A safetensors file; its header and the metadata torchao writes in it are checked by bc/hf_files.py first
+SAFETENSORS = "safetensors"
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds the model
 
 
@@ -64,14 +74,36 @@ class Kind:
     produce: str  # bc/corpus/produce.py: case -> {part: value}, run under the pinned configuration; "" for MODEL_KINDS
     check: str  # bc/checks.py: (case, golden) -> [(loader, part it reads, function returning differences)]
     loaders: tuple = ()  # MODEL_KINDS: the loaders its check names, which a user's record may name
+    # part -> the file name its writer gives it, where that is not <part>.pt (a Hugging Face folder's files)
+    file_names: dict = dataclasses.field(default_factory=dict)
+    # A field of the case that chooses among the parts: field -> {value: the parts it leaves out}
+    chosen_by: dict = dataclasses.field(default_factory=dict)
+    # Variables its checks run under, set before torch loads (bc/case_test.py re-executes under them)
+    environment: dict = dataclasses.field(default_factory=dict)
 
     @property
     def part_names(self):
         return tuple(part for part, _ in self.parts)
 
+    def parts_of(self, entry):
+        """The parts of a case (its entry's fields) of this kind, in order."""
+        left = {part for field, choices in self.chosen_by.items() for part in choices[entry[field]]}
+        return tuple(part for part in self.part_names if part not in left)
+
+    def file_name(self, part):
+        return self.file_names.get(part, part + ".pt")
+
     def format_of(self, part):
         return dict(self.parts)[part]
 
+
+# The files of a Hugging Face folder, as save_pretrained names them: part -> file name.
+HF_FILE_NAMES = {
+    "config": "config.json",
+    "generation_config": "generation_config.json",
+    "model": "model.safetensors",
+    "pytorch_model": "pytorch_model.bin",
+}
 
 KINDS = {
     kind.name: kind
@@ -123,6 +155,29 @@ KINDS = {
             produce="produce_pt2e",
             check="check_pt2e",
         ),
+        Kind(
+            name="huggingface",
+            parts=(
+                ("input", TENSORS),
+                ("config", JSON),
+                ("generation_config", JSON),
+                ("model", SAFETENSORS),
+                ("pytorch_model", TORCHAO_CHECKPOINT),
+                ("expected", TENSORS),
+            ),
+            produce="produce_huggingface",
+            check="check_huggingface",
+            file_names=HF_FILE_NAMES,
+            # save_pretrained writes the weights in one of the two files (safe_serialization).
+            chosen_by={"serialization": {"safetensors": ("pytorch_model",), "pickle": ("model",)}},
+            # A decoder's float parts (RMSNorm, attention, the float projections) sum in another order on another
+            # CPU, in ATen's vectorized kernels and MKL's; a dynamic activation quantization then turns an ulp into
+            # a whole int8 step. Measured on an AVX-512 host, logits of test_huggingface_llama_int8_dynamic_
+            # activation_int8_weight_v2 against the generator's: 504 of 2048 differ (up to 0.0015) natively, 247
+            # (0.00065) with ATen's AVX2 kernels alone, 0 with those and MKL's conditional numerical
+            # reproducibility, the generator's own pins (bc/corpus/pinned.py). Both are read when torch loads.
+            environment={"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "COMPATIBLE"},
+        ),
     ]
 }
 
@@ -164,3 +219,9 @@ MODEL_KINDS = {
         dataclasses.replace(KINDS["pt2e"], produce="", loaders=("program",)),
     ]
 }
+
+
+def environment_of(kind):
+    """The variables a case of this kind (a suite's or a user's) is checked under; {} for an unknown kind."""
+    spec = KINDS.get(kind) or MODEL_KINDS.get(kind)
+    return dict(spec.environment) if spec else {}

@@ -111,6 +111,12 @@ def build(config):
     return made, config_to_dict(made)
 
 
+def function_name(config):
+    """The function of torchao's function API that writes a version-1 config (what transformers before 4.50
+    takes as TorchAoConfig's quant_type), or None."""
+    return _FUNCTIONS.get(config["name"]) if config["version"] == 1 else None
+
+
 def import_for_loading(config):
     """Imports what a user imports to load a checkpoint of this config: torchao registers its classes
     as safe globals when their module is imported (a prototype's only then)."""

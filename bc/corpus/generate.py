@@ -45,9 +45,9 @@ def write(case, format, value, path):
         with torch.package.PackageExporter(path) as exporter:
             exporter.intern(modules.PACKAGED_MODULE)
             exporter.save_pickle(kinds.PACKAGE_NAME, kinds.PACKAGE_RESOURCE, value)
-    elif format == kinds.PT2:
+    elif isinstance(value, bytes):
         with open(path, "wb") as f:
-            f.write(value)  # bc/corpus/reproducible.py's program_bytes()
+            f.write(value)  # a file as its writer wrote it: a program (reproducible.program_bytes), a folder's file
     elif format == kinds.STATE_DICT:
         reproducible.save_state_dict(value, path, zipfile_format=case.zipfile)
     else:
@@ -99,8 +99,8 @@ def generate(case, out_dir, producer, origin=ORIGIN):
     with engines.engine(pinned.ENGINE):
         kind = kinds.KINDS[case.kind]
         parts = getattr(produce, kind.produce)(case)
-        for part, format in kind.parts:
-            write(case, format, parts[part], os.path.join(out_dir, case.golden_name(part)))
+        for part in case.parts:
+            write(case, kind.format_of(part), parts[part], os.path.join(out_dir, case.golden_name(part)))
     if case.conv_version == 3:
         for part in [part for part, format in kind.parts if format == kinds.SCRIPT]:
             transcode_to_conv_v3(case, os.path.join(out_dir, case.golden_name(part)), parts["input"])

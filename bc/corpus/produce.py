@@ -5,6 +5,8 @@ The values are written by bc/corpus/generate.py, each part in its kind's format.
 """
 
 import io
+import os
+import tempfile
 
 import torch
 
@@ -97,3 +99,31 @@ def produce_pt2e(case):
     data = reproducible.program_bytes(program)
     saved = torch.export.load(io.BytesIO(data)).module()  # the file as the check reads it
     return {"input": example, "program": data, "quantize_ops": pt2e_api.quantize_ops(saved), "expected": saved(example)}
+
+
+def produce_huggingface(case):
+    # Imported here: only the huggingface kind's generators have transformers.
+    from bc import hf_api, hf_files, torchao_api
+
+    with tempfile.TemporaryDirectory() as directory:
+        try:
+            model = hf_api.quantized(case, directory)
+        except torchao_api.Unwritable as error:
+            raise CannotWrite(str(error)) from None
+        ids = torch.randint(0, hf_api.vocabulary(case), case.input_size)
+        written = hf_api.save(model, os.path.join(directory, "saved"), case.serialization)
+        # The expected logits are what the writer's release reads back from its own folder, as the check reads it.
+        expected = hf_api.logits(hf_api.load(os.path.join(directory, "saved")))(ids)
+        in_memory = hf_api.logits(model)(ids)
+        if not torch.equal(expected, in_memory):
+            raise RuntimeError(
+                "%s: the saved folder computes other logits than the model saved (max difference %g); refusing to "
+                "write it" % (case.name, (expected - in_memory).abs().max().item())
+            )
+        files = {}
+        for part, path in written.items():
+            with open(path, "rb") as f:
+                files[part] = f.read()
+    if "model" in files:
+        files["model"] = hf_files.canonical_safetensors(files["model"])
+    return {"input": ids, **files, "expected": expected}

@@ -85,9 +85,8 @@ def _not_regular(case, golden_dir):
 
 
 def _part_of(case, name):
-    """'input' for TestSerialization.<case>.input.pt, 'manifest' for the manifest."""
-    prefix = case.golden_name("")[: -len(".pt")]
-    return name[len(prefix) : -len(".pt")] if name.startswith(prefix) else "manifest"
+    """'input' for TestSerialization.<case>.input.pt, 'config' for its config.json, 'manifest' for the manifest."""
+    return {case.golden_name(part): part for part in case.parts}.get(name, "manifest")
 
 
 def plan(case, generated_root, golden_dir, force):
@@ -240,6 +239,8 @@ def _adoption_problem(case, golden_dir, part):
     from bc import golden_io
 
     path = os.path.join(golden_dir, case.golden_name(part))
+    if kinds.KINDS[case.kind].format_of(part) in golden_io.HF_FORMATS:
+        return golden_io.hf_problem(path, kinds.KINDS[case.kind].format_of(part))
     problem = golden_io.format_problem(path)
     if problem is None:
         try:

@@ -14,6 +14,7 @@ DISTRIBUTIONS = [
     "absl_py",
     "torch",
     "torchao",
+    "transformers",
 ]
 
 def torch_build_aliases(name, distributions):
@@ -21,7 +22,7 @@ def torch_build_aliases(name, distributions):
 
     Args:
       name: the filegroup.
-      distributions: hub names (torch, torchao, absl_py), as @pypi//<name> spells them.
+      distributions: hub names (torch, torchao, transformers, absl_py), as @pypi//<name> spells them.
     """
 
     # In another workspace, which uses quant-bc as an external repository, the torch builds are not its: every

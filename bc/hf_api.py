@@ -1,0 +1,132 @@
+"""Where transformers' API moved between the releases the Hugging Face corpora come from: one place each.
+
+A huggingface case (bc/cases.bzl) names a small architecture, a torchao config
+as today's torchao spells it (bc/torchao_api.py builds it as a release can) and
+the serialization save_pretrained writes. Generators build the model from a
+small config, never a download, quantize it as users do (from_pretrained of the
+float folder with quantization_config=TorchAoConfig(...)) and save it with
+save_pretrained; checks load the folder with AutoModelForCausalLM.from_pretrained.
+
+Imported only by the huggingface kind's tests and generators: transformers
+takes seconds to import, and no other test pays it.
+"""
+
+import os
+import tempfile
+
+# Before huggingface_hub reads them at import: no network, no telemetry, no progress bars, and a cache of
+# this process's own, so that nothing of the host's ~/.cache/huggingface reaches a check.
+os.environ.update(
+    HF_HUB_OFFLINE="1",
+    TRANSFORMERS_OFFLINE="1",
+    HF_HUB_DISABLE_TELEMETRY="1",
+    HF_HUB_DISABLE_PROGRESS_BARS="1",
+    HF_HOME=tempfile.mkdtemp(prefix="quant-bc-hf-home-", dir=os.environ.get("TEST_TMPDIR")),
+)
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+
+from bc import kinds, torchao_api  # noqa: E402
+
+try:
+    # torchao's safetensors reader (0.14.0 on), whose class table bc/golden_io.py looks names up in.
+    import torchao.prototype.safetensors.safetensors_utils  # noqa: E402, F401
+except ImportError:
+    pass
+
+VERSION = transformers.__version__
+transformers.utils.logging.disable_progress_bar()
+
+# The architectures a case may name: (config class, model class, the config's fields). Small enough that a
+# folder is tens of kilobytes, large enough that every linear layer is quantized (torchao skips none of 64).
+ARCHITECTURES = {
+    "llama": ("LlamaConfig", "LlamaForCausalLM", {
+        "vocab_size": 128, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64,
+    }),
+    "qwen2": ("Qwen2Config", "Qwen2ForCausalLM", {
+        "vocab_size": 128, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64,
+    }),
+}
+
+
+# The part each serialization writes the weights in (bc/kinds.py).
+WEIGHTS = {"safetensors": "model", "pickle": "pytorch_model"}
+
+
+def vocabulary(case):
+    return ARCHITECTURES[case.module][2]["vocab_size"]
+
+
+def float_model(case):
+    """The case's architecture, its weights drawn by transformers' own initialization (seeded by the caller)."""
+    config_class, model_class, fields = ARCHITECTURES[case.module]
+    config = getattr(transformers, config_class)(**fields)
+    return getattr(transformers, model_class)(config).to(getattr(torch, case.dtype)).eval()
+
+
+def quantization_config(case):
+    """TorchAoConfig for the case's config as this release takes it: a config object (transformers 4.50 on,
+    with torchao's ...Config classes), else the string of torchao's function API (transformers 4.45 to 4.49)."""
+    try:
+        made, _ = torchao_api.build(case.config)
+    except torchao_api.Unwritable:
+        made = None
+    if made is not None and not callable(made):
+        return transformers.TorchAoConfig(quant_type=made)
+    function = torchao_api.function_name(case.config)
+    if function is None:
+        raise torchao_api.Unwritable("transformers %s takes no %s" % (VERSION, case.config["name"]))
+    return transformers.TorchAoConfig(quant_type=function, **case.config.get("args", {}))
+
+
+def _dtype_argument(dtype):
+    # transformers 4.56 renamed from_pretrained's torch_dtype to dtype; 5.0 dropped the old name.
+    return {"dtype": dtype} if _takes_dtype() else {"torch_dtype": dtype}
+
+
+def _takes_dtype():
+    major, minor = (int(p) for p in VERSION.split(".")[:2])
+    return (major, minor) >= (4, 56)
+
+
+def quantized(case, directory):
+    """The case's model quantized as users quantize one: saved as float, read back with its TorchAoConfig."""
+    float_model(case).save_pretrained(os.path.join(directory, "float"))
+    return transformers.AutoModelForCausalLM.from_pretrained(
+        os.path.join(directory, "float"),
+        quantization_config=quantization_config(case),
+        **_dtype_argument(getattr(torch, case.dtype)),
+    ).eval()
+
+
+def save(model, folder, serialization):
+    """save_pretrained; the file names it wrote, as {part: path} of the kind's parts."""
+    model.save_pretrained(folder, safe_serialization=serialization == "safetensors")
+    written = sorted(os.listdir(folder))
+    by_name = {name: part for part, name in kinds.HF_FILE_NAMES.items()}
+    stray = [name for name in written if name not in by_name]
+    if stray:
+        raise RuntimeError("save_pretrained wrote %s, which the huggingface kind has no part for" % stray)
+    weights = kinds.HF_FILE_NAMES[WEIGHTS[serialization]]
+    if weights not in written:
+        raise torchao_api.Unwritable("transformers %s's save_pretrained(safe_serialization=%s) writes %s, not %s"
+                                     % (VERSION, serialization == "safetensors", ", ".join(written), weights))
+    return {by_name[name]: os.path.join(folder, name) for name in written}
+
+
+def load(folder):
+    """The folder loaded as users load one: AutoModelForCausalLM.from_pretrained, offline, no remote code."""
+    return transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True).eval()
+
+
+def logits(model):
+    """The model as a function of input ids to logits, as the checks call a model."""
+
+    def run(ids):
+        with torch.no_grad():
+            return model(ids).logits
+
+    return run
