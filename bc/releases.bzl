@@ -85,6 +85,8 @@ TORCH_BUILDS = [
             "torch==2.15.0",
             # torchao's newest, paired by hand (its metadata declares no torch dependency).
             "torchao==0.18.0",
+            # transformers as today's lock pins it: the huggingface kind's loader.
+            "transformers==5.25.0",
             "absl-py",
             "pytest",
         ],
