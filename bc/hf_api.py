@@ -12,6 +12,7 @@ takes seconds to import, and no other test pays it.
 """
 
 import os
+import re
 import tempfile
 
 # Before huggingface_hub reads them at import: no network, no telemetry, no progress bars, and a cache of
@@ -118,8 +119,10 @@ def save(model, folder, serialization):
 
 
 def load(folder):
-    """The folder loaded as users load one: AutoModelForCausalLM.from_pretrained, offline, no remote code."""
-    return transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True).eval()
+    """The folder loaded as users load one: AutoModelForCausalLM.from_pretrained, offline, no remote code.
+    (model, the weights it initialized at random, as the file lacks them: sorted names)."""
+    model, info = transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, output_loading_info=True)
+    return model.eval(), sorted(info.get("missing_keys") or ())
 
 
 def logits(model):
@@ -130,3 +133,29 @@ def logits(model):
             return model(ids).logits
 
     return run
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# A row: the key (layers folded as "model.layers.{0, 1}.mlp.up_proj.weight"), its status.
+_REPORT_ROW = re.compile(r"^([^|\n]+?)\s*\|\s*(UNEXPECTED|MISSING|MISMATCH)\b", re.MULTILINE)
+# The keys a load report shows of each status, as an observation holds them (sorted: its rows come from a set).
+_SHOWN_KEYS = 3
+
+
+def said_line(text):
+    """What transformers logged, as an observation holds it: its first line, and of a load report (transformers 5)
+    the count of keys of each status with the first few, sorted; never the folder's path or terminal colours."""
+    from bc import checks
+
+    text = _ANSI.sub("", text)
+    rows = _REPORT_ROW.findall(text)
+    if not rows:
+        return checks.said_line(text)
+    title = checks.first_line(text).split(" from:")[0]
+    counts = []
+    for status in ("UNEXPECTED", "MISSING", "MISMATCH"):
+        keys = sorted(key for key, found in rows if found == status)
+        if keys:
+            more = ", ..." if len(keys) > _SHOWN_KEYS else ""
+            counts.append("%d %s (%s%s)" % (len(keys), status.lower(), ", ".join(keys[:_SHOWN_KEYS]), more))
+    return "%s: %s" % (title, "; ".join(counts))

@@ -47,7 +47,9 @@ TODAY_LEFT_OUT = {
     "test_torchao_int8_dynamic_activation_intx_weight_v1": "torchao 0.18.0's quantize_ fails with a bare AssertionError on version 1 of Int8DynamicActivationIntxWeightConfig (removed by pytorch/ao pull request 3512)",
     "test_torchao_float8_weight_only_v1": "torchao 0.18.0 refuses it: AssertionError: Unexpected version: 1 (removed by pytorch/ao pull request 3510)",
     "test_huggingface_llama_int8_weight_only_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8WeightOnlyConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
-    "test_huggingface_llama_int8_weight_only_v2_pickle": "transformers 5.25.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+    "test_huggingface_llama_int8_dynamic_activation_int8_weight_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8DynamicActivationInt8WeightConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
+    "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.25.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+    "test_huggingface_qwen2_int8_weight_only_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8WeightOnlyConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
 }
 
 # Every torchao release from 0.7.0 on with the torch it was built against:
@@ -110,6 +112,7 @@ TORCH_BUILDS = [
 CI_LEFT_OUT = {
     "torchao-0.10.0": "its torch 2.6.0 is a CUDA build, 6.5 GB installed, for one more torchao release between the oldest and today's",
     "torchao-0.13.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
+    "torchao-0.14.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for the first torchao with safetensors, between the oldest and today's",
     "torchao-0.16.0": "its torch 2.10.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
 }
 
@@ -174,10 +177,16 @@ RELEASES = [
     # (torchao's own compatibility table); torchao declares no torch dependency.
     {
         "release": "torchao-0.7.0",
-        "kinds": ["torchao", "pt2e"],
+        "kinds": ["torchao", "pt2e", "huggingface"],
         "python": "3.11",
-        "requirements": ["torch==2.5.1", "torchao==0.7.0"],
+        "requirements": ["torch==2.5.1", "torchao==0.7.0", "transformers==4.47.1", "accelerate"],
         "left_out": {
+            "test_huggingface_llama_int8_weight_only_v2": "transformers 4.47.1 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v2": "transformers 4.47.1 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_float8_weight_only_v2": "transformers 4.47.1 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_intx_weight_only_v2": "transformers 4.47.1 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_qwen2_int8_weight_only_v2": "transformers 4.47.1 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 4.47.1's TorchAoConfig takes torchao 0.7.0's function names only, and float8_weight_only is not among them: ValueError: Requested quantization type: float8_weight_only is not supported yet",
             "test_torchao_int8_weight_only_v2": "torchao 0.7.0 has only the function API (int8_weight_only()), which writes version 1",
             "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.7.0 has only the function API (int8_dynamic_activation_int8_weight()), which writes version 1",
             "test_torchao_int4_weight_only_v1_int4_cpu": "quantize_ fails: AttributeError: 'Int4CPULayout' object has no attribute 'inner_k_tiles' (the layout exists; int4_weight_only() does not take it yet)",
@@ -212,10 +221,15 @@ RELEASES = [
     },
     {
         "release": "torchao-0.13.0",
-        "kinds": ["torchao", "pt2e"],
+        "kinds": ["torchao", "pt2e", "huggingface"],
         "python": "3.11",
-        "requirements": ["torch==2.8.0", "torchao==0.13.0"],
+        "requirements": ["torch==2.8.0", "torchao==0.13.0", "transformers==4.56.2", "accelerate"],
         "left_out": {
+            "test_huggingface_llama_int8_weight_only_v2": "transformers 4.56.2 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v2": "transformers 4.56.2 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_float8_weight_only_v2": "transformers 4.56.2 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_llama_intx_weight_only_v2": "transformers 4.56.2 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
+            "test_huggingface_qwen2_int8_weight_only_v2": "transformers 4.56.2 refuses safe_serialization=True for it: ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable (torchao safetensors came with transformers 4.57.0, huggingface/transformers pull request 40735)",
             "test_torchao_int8_weight_only_v2": "torchao 0.13.0's Int8WeightOnlyConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
             "test_torchao_int8_dynamic_activation_int8_weight_v2": "torchao 0.13.0's Int8DynamicActivationInt8WeightConfig has no version field: it writes version 1 only (the field came with 0.15.0)",
             "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails: NotImplementedError: Could not run 'aten::_convert_weight_to_int4pack' with arguments from the 'CPU' backend (torch 2.8.0 packs int4 for TensorCoreTiledLayout on CUDA only)",
@@ -225,11 +239,29 @@ RELEASES = [
         "note": "configs with a version field, version 1 the default for most (August 2025); torch 2.8.0, a CUDA build",
     },
     {
-        "release": "torchao-0.16.0",
-        "kinds": ["torchao", "pt2e"],
+        "release": "torchao-0.14.0",
+        "kinds": ["huggingface"],
         "python": "3.11",
-        "requirements": ["torch==2.10.0", "torchao==0.16.0"],
+        "requirements": ["torch==2.8.0", "torchao==0.14.0", "transformers==4.57.1", "accelerate"],
         "left_out": {
+            "test_huggingface_llama_int8_weight_only_v2": "transformers 4.57.1 saves only Float8WeightOnlyConfig and Float8DynamicActivationFloat8WeightConfig as safetensors (SUPPORTED_SAFE_SERIALIZATION_CONFIGS): ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable",
+            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v2": "transformers 4.57.1 saves only Float8WeightOnlyConfig and Float8DynamicActivationFloat8WeightConfig as safetensors (SUPPORTED_SAFE_SERIALIZATION_CONFIGS): ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable",
+            "test_huggingface_llama_intx_weight_only_v2": "transformers 4.57.1 saves only Float8WeightOnlyConfig and Float8DynamicActivationFloat8WeightConfig as safetensors (SUPPORTED_SAFE_SERIALIZATION_CONFIGS): ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable",
+            "test_huggingface_qwen2_int8_weight_only_v2": "transformers 4.57.1 saves only Float8WeightOnlyConfig and Float8DynamicActivationFloat8WeightConfig as safetensors (SUPPORTED_SAFE_SERIALIZATION_CONFIGS): ValueError: The model is quantized with QuantizationMethod.TORCHAO and is not serializable",
+            "test_huggingface_qwen2_int8_weight_only_v1_pickle": "the second architecture is written by the releases before (0.7.0, 0.13.0) and after (0.16.0, today); 0.14.0 adds the float8 safetensors",
+        },
+        "note": "the first torchao with safetensors (torchao.prototype.safetensors) and the transformers that saves float8 configs with it (4.57.1, October 2025); its torchao and pt2e cases are 0.13.0's and 0.16.0's to write; torch 2.8.0, a CUDA build shared with torchao-0.13.0",
+    },
+    {
+        "release": "torchao-0.16.0",
+        "kinds": ["torchao", "pt2e", "huggingface"],
+        "python": "3.11",
+        "requirements": ["torch==2.10.0", "torchao==0.16.0", "transformers==5.1.0"],
+        "left_out": {
+            "test_huggingface_llama_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+            "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+            "test_huggingface_qwen2_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
             "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails with a bare AssertionError: version 1 of Int4WeightOnlyConfig is gone",
             "test_torchao_int4_weight_only_v1_int4_cpu": "Int4WeightOnlyConfig takes no layout: TypeError: Int4WeightOnlyConfig.__init__() got an unexpected keyword argument 'layout'",
             "test_torchao_intx_weight_only_v1": "quantize_ fails with a bare AssertionError: version 1 of IntxWeightOnlyConfig is gone (pytorch/ao pull request 3511)",

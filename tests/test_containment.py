@@ -98,10 +98,10 @@ def _spin():
 
 
 def test_a_load_past_its_cpu_time_is_stopped_in_one_line_naming_the_file():
-    started = time.monotonic()
+    # The kernel's CPU cap stopped it, not the wait past it (which says "killed after ... without an answer"):
+    # no wall-clock bound, which a loaded machine would break.
     with pytest.raises(confine.Stopped) as stopped:
         confine.call(_spin, reads=[], what="models/spin.pt2", cpu_seconds=3)
-    assert time.monotonic() - started < BUDGET_SECONDS
     assert str(stopped.value) == "models/spin.pt2: stopped at quant-bc's CPU-time cap of 3 s (QUANT_BC_CPU_SECONDS raises it)"
 
 
