@@ -129,6 +129,11 @@ def torchao_pairs(path=RELEASES_PATH):
     return dict(case_table.read_constants(path)["TORCHAO_PAIRS"])
 
 
+def transformers_pairs(path=RELEASES_PATH):
+    """{torchao release: the transformers paired with it}, bc/releases.bzl's TRANSFORMERS_PAIRS."""
+    return dict(case_table.read_constants(path)["TRANSFORMERS_PAIRS"])
+
+
 def lock_path(release):
     return os.path.join("third_party", "releases", release, "requirements_lock.txt")
 

@@ -94,13 +94,19 @@ def _takes_dtype():
 
 
 def quantized(case, directory):
-    """The case's model quantized as users quantize one: saved as float, read back with its TorchAoConfig."""
+    """The case's model quantized as users quantize one: saved as float, read back with its TorchAoConfig.
+
+    Read back by a relative path: transformers before 5.0 records it in config.json (_name_or_path), where
+    a hub model's name would be, and a temporary folder's name would change the file at every run."""
     float_model(case).save_pretrained(os.path.join(directory, "float"))
-    return transformers.AutoModelForCausalLM.from_pretrained(
-        os.path.join(directory, "float"),
-        quantization_config=quantization_config(case),
-        **_dtype_argument(getattr(torch, case.dtype)),
-    ).eval()
+    here = os.getcwd()
+    os.chdir(directory)
+    try:
+        return transformers.AutoModelForCausalLM.from_pretrained(
+            "float", quantization_config=quantization_config(case), **_dtype_argument(getattr(torch, case.dtype))
+        ).eval()
+    finally:
+        os.chdir(here)
 
 
 def save(model, folder, serialization):

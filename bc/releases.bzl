@@ -48,7 +48,7 @@ TODAY_LEFT_OUT = {
     "test_torchao_float8_weight_only_v1": "torchao 0.18.0 refuses it: AssertionError: Unexpected version: 1 (removed by pytorch/ao pull request 3510)",
     "test_huggingface_llama_int8_weight_only_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8WeightOnlyConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
     "test_huggingface_llama_int8_dynamic_activation_int8_weight_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8DynamicActivationInt8WeightConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
-    "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.25.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+    "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.25.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0.0 dropped the pickle writer and ignores the argument (huggingface/transformers pull request 42734, documented in its MIGRATION_GUIDE_V5)",
     "test_huggingface_qwen2_int8_weight_only_v1_pickle": "torchao 0.18.0 refuses it: ValueError: version 1 of Int8WeightOnlyConfig has been removed, please use version 2 (pytorch/ao issue 2752)",
 }
 
@@ -71,6 +71,27 @@ TORCHAO_PAIRS = {
     "0.16.0": "2.10.0",
     "0.17.0": "2.11.0",
     "0.18.0": "2.13.0",
+}
+
+# The transformers paired with each torchao release for the huggingface kind: the transformers series current
+# on the day torchao was tagged (PyPI's upload dates), at its last patch, as users upgrading then had it; the
+# corpora's own locks pin the same (torchao-0.7.0, 0.13.0, 0.14.0 and 0.16.0 were measured with these). `bazel
+# run //bc:bisect` walks these triples for a huggingface case, adding accelerate, which transformers 4's
+# TorchAoConfig requires; 0.18.0's is today's lock's.
+TRANSFORMERS_PAIRS = {
+    "0.7.0": "4.47.1",
+    "0.8.0": "4.48.3",
+    "0.9.0": "4.49.0",
+    "0.10.0": "4.51.3",
+    "0.11.0": "4.51.3",
+    "0.12.0": "4.53.3",
+    "0.13.0": "4.56.2",
+    "0.14.0": "4.57.1",
+    "0.14.1": "4.57.1",
+    "0.15.0": "4.57.3",
+    "0.16.0": "5.1.0",
+    "0.17.0": "5.4.0",
+    "0.18.0": "5.25.0",
 }
 
 # The torch builds the suite runs under, besides today's lock (requirements_lock.txt, @pypi): each a lock of its
@@ -258,10 +279,10 @@ RELEASES = [
         "python": "3.11",
         "requirements": ["torch==2.10.0", "torchao==0.16.0", "transformers==5.1.0"],
         "left_out": {
-            "test_huggingface_llama_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
-            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
-            "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
-            "test_huggingface_qwen2_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0 dropped the pickle writer (huggingface/transformers pull request 42529)",
+            "test_huggingface_llama_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0.0 dropped the pickle writer and ignores the argument (huggingface/transformers pull request 42734, documented in its MIGRATION_GUIDE_V5)",
+            "test_huggingface_llama_int8_dynamic_activation_int8_weight_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0.0 dropped the pickle writer and ignores the argument (huggingface/transformers pull request 42734, documented in its MIGRATION_GUIDE_V5)",
+            "test_huggingface_llama_float8_weight_only_v2_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0.0 dropped the pickle writer and ignores the argument (huggingface/transformers pull request 42734, documented in its MIGRATION_GUIDE_V5)",
+            "test_huggingface_qwen2_int8_weight_only_v1_pickle": "transformers 5.1.0's save_pretrained(safe_serialization=False) writes model.safetensors: transformers 5.0.0 dropped the pickle writer and ignores the argument (huggingface/transformers pull request 42734, documented in its MIGRATION_GUIDE_V5)",
             "test_torchao_int4_weight_only_v1_tensor_core_tiled": "quantize_ fails with a bare AssertionError: version 1 of Int4WeightOnlyConfig is gone",
             "test_torchao_int4_weight_only_v1_int4_cpu": "Int4WeightOnlyConfig takes no layout: TypeError: Int4WeightOnlyConfig.__init__() got an unexpected keyword argument 'layout'",
             "test_torchao_intx_weight_only_v1": "quantize_ fails with a bare AssertionError: version 1 of IntxWeightOnlyConfig is gone (pytorch/ao pull request 3511)",

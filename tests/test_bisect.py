@@ -48,6 +48,24 @@ def test_torchao_releases_are_tried_each_with_its_own_torch_from_the_corpus_to_t
     assert requirements["torchao-0.10.0"] == ["torch==2.6.0", "torchao==0.10.0"]
 
 
+def test_huggingface_releases_are_tried_each_with_its_torch_and_its_transformers():
+    pairs = {"0.13.0": "2.8.0", "0.15.0": "2.9.1", "0.16.0": "2.10.0", "0.18.0": "2.13.0"}
+    transformers = {"0.13.0": "4.56.2", "0.16.0": "5.1.0", "0.18.0": "5.25.0"}
+    releases, requirements = bisect.torchao_plan(pairs, "0.13.0", "0.18.0", transformers)
+    assert [label for label, _ in releases] == ["torchao-0.13.0", "torchao-0.16.0", "torchao-0.18.0"]
+    assert requirements["torchao-0.13.0"] == ["torch==2.8.0", "torchao==0.13.0", "transformers==4.56.2", "accelerate"]
+    assert requirements["torchao-0.16.0"] == ["torch==2.10.0", "torchao==0.16.0", "transformers==5.1.0"]
+    with pytest.raises(bisect.BisectError, match="TRANSFORMERS_PAIRS has no torchao 0.15.0"):
+        bisect.torchao_plan(pairs, "0.15.0", "0.18.0", transformers)
+
+
+def test_every_huggingface_corpus_and_today_s_torchao_have_a_transformers():
+    paired = bisect.corpora.transformers_pairs()
+    held = [corpus.torchao for corpus in bisect.corpora.load().values() if corpus.kinds and "huggingface" in corpus.kinds]
+    assert held and set(held) <= set(paired) <= set(bisect.corpora.torchao_pairs())
+    assert paired[max(paired, key=bisect.resolve.release_key)] == bisect.pinned.locked_version("transformers")
+
+
 def test_every_torchao_corpus_is_in_the_pairs_and_an_unpaired_release_is_refused():
     pairs = bisect.corpora.torchao_pairs()
     held = [corpus.torchao for corpus in bisect.corpora.load().values() if corpus.torchao]

@@ -344,9 +344,10 @@ class Environments:
         command = [interpreter, "-sSB", "-m", "bc.bisection.bisection", PROBE, json.dumps(named)]
         result = run(
             command, cwd=self.workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            # The test's environment: no pins, the host's CPU as it is. Each check loads the files in a confined
-            # child of the probe (bc/confine.py), as a test does.
-            env=dict(os.environ, PYTHONPATH=os.pathsep.join(path)),
+            # The test's environment: no pins but its kind's (bc/kinds.py), the host's CPU as it is. Each check
+            # loads the files in a confined child of the probe (bc/confine.py), as a test does.
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(path),
+                     **{k: v for t in targets for k, v in kinds.environment_of(t.case.kind).items()}),
         )
         lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
         if result.returncode != 0 or not lines:
@@ -405,19 +406,33 @@ def _version(release):
     return release[len(TORCHAO_LABEL % ""):] if release.startswith(TORCHAO_LABEL % "") else release
 
 
-def torchao_plan(pairs, low, high):
-    """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch."""
-    unpaired = [end for end in (low, high) if end not in pairs]
-    if unpaired:
-        raise BisectError("bc/releases.bzl's TORCHAO_PAIRS has no torchao %s: add it with the torch it was built against"
-                          % " or ".join(unpaired))
+def torchao_plan(pairs, low, high, transformers=None):
+    """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch,
+    and, given transformers (TRANSFORMERS_PAIRS, for a huggingface case), with its transformers too."""
+    for table, name, what in ((pairs, "TORCHAO_PAIRS", "the torch it was built against"),
+                              (transformers, "TRANSFORMERS_PAIRS", "the transformers current when it was tagged")):
+        unpaired = [end for end in (low, high) if table is not None and end not in table]
+        if unpaired:
+            raise BisectError("bc/releases.bzl's %s has no torchao %s: add it with %s" % (name, " or ".join(unpaired), what))
     chosen = sorted(
-        (release for release in pairs if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)),
+        (release for release in pairs if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)
+         and (transformers is None or release in transformers)),
         key=resolve.release_key,
     )
     releases = [(TORCHAO_LABEL % release, PYTHONS[0]) for release in chosen]
-    requirements = {TORCHAO_LABEL % release: ["torch==%s" % pairs[release], "torchao==%s" % release] for release in chosen}
+    requirements = {}
+    for release in chosen:
+        requirements[TORCHAO_LABEL % release] = ["torch==%s" % pairs[release], "torchao==%s" % release]
+        if transformers is not None:
+            # transformers 4's TorchAoConfig needs accelerate, which it does not declare.
+            major = int(transformers[release].split(".")[0])
+            requirements[TORCHAO_LABEL % release] += ["transformers==%s" % transformers[release]] + (["accelerate"] if major < 5 else [])
     return releases, requirements
+
+
+def _transformers_for(kind):
+    """TRANSFORMERS_PAIRS for the huggingface kind, whose files transformers loads; None for the others."""
+    return corpora.transformers_pairs() if kind == "huggingface" else None
 
 
 def _interpreters():
@@ -455,7 +470,7 @@ def main(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", nargs="?")
     parser.add_argument("--corpus", help="a past release of bc/releases.bzl")
-    parser.add_argument("--records", metavar="KIND", choices=["torchao", "pt2e"],
+    parser.add_argument("--records", metavar="KIND", choices=["torchao", "pt2e", "huggingface"],
                         help="instead of one case: every recorded difference of the kind's cases on a past corpus, "
                              "each judged in every release (installed once) from the oldest corpus's to today's")
     parser.add_argument("--engine", help="a quantized engine of the case; default: its first")
@@ -569,7 +584,7 @@ def bisect_target(target, torchao, low, high, today, linear, ends=False):
     refuse_unconfinable(target.case)
     found = _interpreters()
     if torchao:
-        releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high)
+        releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high, _transformers_for(target.case.kind))
         today = TORCHAO_LABEL % today
     else:
         releases = torch_plan(found, low, high)
@@ -630,7 +645,7 @@ def every_record(kind, workspace):
         raise BisectError("no %s case records a difference on a past corpus" % kind)
     today = pinned.locked_version("torchao", os.path.join(workspace, pinned.LOCK_PATH))
     oldest = min((t.corpus.torchao for t in targets), key=resolve.release_key)
-    releases, requirements = torchao_plan(corpora.torchao_pairs(), oldest, today)
+    releases, requirements = torchao_plan(corpora.torchao_pairs(), oldest, today, _transformers_for(kind))
     found = _interpreters()
     print("judging %d records of %s cases in %d releases, %s to %s" % (len(targets), kind, len(releases), oldest, today),
           flush=True)
