@@ -33,9 +33,7 @@ def _enter_kind_environment():
                 else case_table.load_entry(os.environ["BC_CASE"]).kind)
     except Exception:  # noqa: BLE001 - reported, with its remedy, where the case is read again
         return
-    wanted = kinds.environment_of(kind)
-    if any(os.environ.get(key) != value for key, value in wanted.items()):
-        os.execve(sys.executable, sys.orig_argv, dict(os.environ, **wanted))
+    kinds.enter_environment(kind)
 
 
 _enter_kind_environment()

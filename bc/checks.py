@@ -283,6 +283,28 @@ def check_pt2e(case, golden):
     return [("program", "program", program)]
 
 
+@contextlib.contextmanager
+def _hf_folder(case, golden):
+    """A folder of the case's files under the names save_pretrained gives them (links), as users hold one."""
+    with tempfile.TemporaryDirectory(prefix="quant-bc-folder-") as folder:
+        for part, name in kinds.HF_FILE_NAMES.items():
+            if part in case.parts:
+                os.symlink(os.path.abspath(golden.path(part)), os.path.join(folder, name))
+        yield folder
+
+
+def _hf_model(case, golden):
+    """A user's folder loaded as the check loads it, as a function of input ids to logits."""
+    from bc import hf_api
+
+    with _hf_folder(case, golden) as folder:
+        model, drawn = hf_api.load(folder)
+    if drawn:
+        raise RuntimeError("from_pretrained initialized %d weights at random (the file has none under their names): "
+                           "there is no output to record" % len(drawn))
+    return hf_api.logits(model)
+
+
 def check_huggingface(case, golden):
     """The folder as save_pretrained wrote it, loaded by AutoModelForCausalLM.from_pretrained (offline, no remote
     code), its logits on the input ids. What transformers logged while loading explains a difference, and is
@@ -292,10 +314,7 @@ def check_huggingface(case, golden):
     weights = "model" if "model" in case.parts else "pytorch_model"
 
     def from_pretrained():
-        with tempfile.TemporaryDirectory(prefix="quant-bc-folder-") as folder:
-            for part, name in kinds.HF_FILE_NAMES.items():
-                if part in case.parts:
-                    os.symlink(os.path.abspath(golden.path(part)), os.path.join(folder, name))
+        with _hf_folder(case, golden) as folder:
             with _warned("transformers", hf_api.said_line) as said:
                 try:
                     model, drawn = hf_api.load(folder)
@@ -323,6 +342,7 @@ _MODELS = {
     "package": lambda case, golden: golden.load("package"),
     "torchao": _checkpoint_model,
     "pt2e": lambda case, golden: golden.load("program").module(),
+    "huggingface": _hf_model,
 }
 
 

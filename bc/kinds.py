@@ -217,6 +217,8 @@ MODEL_KINDS = {
             loaders=("checkpoint",),
         ),
         dataclasses.replace(KINDS["pt2e"], produce="", loaders=("program",)),
+        # A folder as save_pretrained writes it: the artifact is the folder; its files are the parts.
+        dataclasses.replace(KINDS["huggingface"], produce="", loaders=("from_pretrained",)),
     ]
 }
 
@@ -225,3 +227,14 @@ def environment_of(kind):
     """The variables a case of this kind (a suite's or a user's) is checked under; {} for an unknown kind."""
     spec = KINDS.get(kind) or MODEL_KINDS.get(kind)
     return dict(spec.environment) if spec else {}
+
+
+def enter_environment(kind):
+    """Re-executes this process under the variables a case of the kind is checked under (environment_of), unless it
+    runs under them: call it before torch loads, which reads them (a case test, a target's .update)."""
+    import os
+    import sys
+
+    wanted = environment_of(kind)
+    if any(os.environ.get(key) != value for key, value in wanted.items()):
+        os.execve(sys.executable, sys.orig_argv, dict(os.environ, **wanted))

@@ -81,8 +81,28 @@ class ModelCase(case_table.Case):
 
 
 def artifact_part(kind):
-    """The part that is the user's artifact: neither the input nor observed of it."""
+    """The part that is the user's artifact: neither the input nor observed of it (a folder's: its config.json)."""
     return [part for part in kinds.MODEL_KINDS[kind].part_names if part != "input" and part not in kinds.OBSERVED_PARTS][0]
+
+
+# A kind whose artifact is a folder, whose files are its parts (kinds.HF_FILE_NAMES).
+FOLDER_KINDS = ("huggingface",)
+
+
+def _folder_parts(label, kind, folder, held):
+    """{part: file name relative to the package} of a folder artifact, from the names the macro found in it."""
+    spec = kinds.MODEL_KINDS[kind]
+    names = {part: name for part, name in spec.file_names.items() if name in held}
+    if "model" not in names and "pytorch_model" not in names:
+        sharded = sorted(name for name in held if name.endswith(".index.json"))
+        raise SpecError("%s: artifact %r holds neither model.safetensors nor pytorch_model.bin%s: give the folder "
+                        "save_pretrained wrote" % (label, folder, (" (a sharded checkpoint, %s, which quant-bc does "
+                                                                   "not read yet)" % ", ".join(sharded)) if sharded else ""))
+    if "config" not in names:
+        raise SpecError("%s: artifact %r holds no config.json: give the folder save_pretrained wrote" % (label, folder))
+    if "model" in names:
+        names.pop("pytorch_model", None)  # transformers reads the safetensors when a folder holds both
+    return {part: "%s/%s" % (folder, name) for part, name in names.items()}
 
 
 def records_path(directory, name):
@@ -156,6 +176,9 @@ def from_spec(spec, qengines, recorded=()):
         refuse("engines", "%s are not quantized engines (%s)" % (stray, ", ".join(qengines)))
     parts = kinds.MODEL_KINDS[kind].part_names
     given = {"input": spec["input"], artifact_part(kind): spec["artifact"]}
+    if kind in FOLDER_KINDS:
+        given = dict(_folder_parts(label, kind, spec["artifact"], spec.get("folder_files") or ()), input=spec["input"])
+        parts = tuple(part for part in parts if part in given or part in kinds.OBSERVED_PARTS)
     if spec.get("expected"):
         given["expected"] = spec["expected"]
     files = tuple((part, given.get(part, "%s.%s.pt" % (spec["name"], part))) for part in parts)

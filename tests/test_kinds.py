@@ -60,5 +60,6 @@ def test_a_model_kinds_loaders_are_those_its_check_names(kind):
 
     case = model_case.from_spec(
         {"name": "x", "label": "//:x", "kind": kind.name, "artifact": "a.pt", "input": "i.pt", "expected": "e.pt",
-         "factory": "m:f" if kind.name in model_case.FACTORY_KINDS else None}, ("fbgemm",))
+         "factory": "m:f" if kind.name in model_case.FACTORY_KINDS else None,
+         "folder_files": ["config.json", "model.safetensors"]}, ("fbgemm",))
     assert tuple(loader for loader, _, _ in getattr(checks, kind.check)(case, Golden())) == kind.loaders

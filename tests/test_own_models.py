@@ -229,8 +229,9 @@ def test_an_interrupted_update_leaves_a_marker_the_test_refuses_and_the_next_upd
 
 
 def test_every_kind_of_a_users_artifact_is_one_the_suite_checks_with_the_same_steps():
-    assert set(kinds.MODEL_KINDS) == {"torchscript", "state_dict", "package", "torchao", "pt2e"}
+    assert set(kinds.MODEL_KINDS) == {"torchscript", "state_dict", "package", "torchao", "pt2e", "huggingface"}
     assert kinds.MODEL_KINDS["pt2e"].check == kinds.KINDS["pt2e"].check
+    assert kinds.MODEL_KINDS["huggingface"].check == kinds.KINDS["huggingface"].check
     assert set(checks._MODELS) == set(kinds.MODEL_KINDS)
 
 
@@ -367,3 +368,27 @@ def test_record_leaves_a_record_of_the_targets_attribute_to_its_build_file(tmp_p
         update.record(case, directory, "break", "r", "2.13.0")
     assert "record in the target's `differences` attribute; edit that record in the BUILD file" in str(error.value)
     assert not os.path.exists(model_case.records_path(directory, "mine"))
+
+
+def _folder_spec(held):
+    return {"name": "chat", "label": "//:chat", "kind": "huggingface", "artifact": "models/chat",
+            "input": "models/chat.ids.pt", "folder_files": held}
+
+
+def test_a_folder_target_reads_the_files_save_pretrained_wrote_and_no_others():
+    case = model_case.from_spec(_folder_spec(["config.json", "generation_config.json", "model.safetensors"]), ())
+    assert case.golden_names() == ["models/chat.ids.pt", "models/chat/config.json", "models/chat/generation_config.json",
+                                   "models/chat/model.safetensors", "chat.expected.pt"]
+    pickled = model_case.from_spec(_folder_spec(["config.json", "pytorch_model.bin"]), ())
+    assert "models/chat/pytorch_model.bin" in pickled.golden_names() and "generation_config" not in pickled.parts
+
+
+@pytest.mark.parametrize("held, said", [
+    (["config.json"], "holds neither model.safetensors nor pytorch_model.bin: give the folder save_pretrained wrote"),
+    (["config.json", "model.safetensors.index.json"], "a sharded checkpoint, model.safetensors.index.json"),
+    (["model.safetensors"], "holds no config.json"),
+])
+def test_a_folder_that_is_not_what_save_pretrained_writes_is_refused_naming_it(held, said):
+    with pytest.raises(model_case.SpecError) as refused:
+        model_case.from_spec(_folder_spec(held), ())
+    assert "//:chat: artifact 'models/chat'" in str(refused.value) and said in str(refused.value), refused.value

@@ -33,6 +33,7 @@ _UPDATE_LIBRARY = Label("//bc/own_models:update")
 
 # The kinds (bc/kinds.py, MODEL_KINDS) and what each one's checks import beyond _CHECKING.
 _KIND_DEPS = {
+    "huggingface": [Label("//bc/own_models:huggingface")],
     "package": [],
     "pt2e": [Label("//bc/own_models:pt2e")],
     "state_dict": [],
@@ -44,6 +45,7 @@ _KIND_DEPS = {
 # <name>.<part>.pt, globbed so that one not yet written reaches the test, and its message, instead of failing
 # the build.
 _OBSERVED = {
+    "huggingface": ["expected"],
     "package": ["expected"],
     "pt2e": [
         "expected",
@@ -52,6 +54,20 @@ _OBSERVED = {
     "state_dict": ["expected"],
     "torchao": ["expected"],
     "torchscript": ["expected"],
+}
+
+# The files of a folder artifact (kind huggingface) that its check reads, as save_pretrained names them
+# (bc/kinds.py, HF_FILE_NAMES), and the index of a sharded one, which bc/model_case.py refuses by name: the
+# folder's other files (a tokenizer's) are not the test's inputs.
+_FOLDER_FILES = {
+    "huggingface": [
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "model.safetensors.index.json",
+        "pytorch_model.bin",
+        "pytorch_model.bin.index.json",
+    ],
 }
 
 # What bc/model_case.py names a target's spec: <name> + this.
@@ -77,8 +93,8 @@ def quant_bc_model_test(
 
     Args:
       name: the test; its files' manifest is manifest/<name>.json in this package.
-      kind: torchscript, state_dict, package, torchao or pt2e.
-      artifact: the file, relative to this package.
+      kind: torchscript, state_dict, package, torchao, pt2e or huggingface.
+      artifact: the file, relative to this package; for huggingface, the folder save_pretrained wrote.
       input: what the model is run on (torch.save of a tensor or a tuple of them).
       expected: the output saved with the artifact (torch.save); without it, `.update` writes
         <name>.expected.pt as the current lock computes it.
@@ -105,6 +121,10 @@ def quant_bc_model_test(
         fail("%s: engines %s are not quantized engines (%s)" % (name, stray, QENGINES))
     package = native.package_name()
     spec = name + ".spec"
+    folder = native.glob(
+        ["%s/%s" % (artifact, f) for f in _FOLDER_FILES.get(kind, [])],
+        allow_empty = True,
+    )
     json_file(
         name = spec,
         out = name + _SPEC_SUFFIX,
@@ -115,6 +135,7 @@ def quant_bc_model_test(
             "engines": engines,
             "expected": expected,
             "factory": factory,
+            "folder_files": [f[len(artifact) + 1:] for f in folder],
             "globals": allowed_globals,
             "input": input,
             "kind": kind,
@@ -127,7 +148,7 @@ def quant_bc_model_test(
             "rtol": rtol,
         }),
     )
-    given = [artifact, input] + ([expected] if expected else [])
+    given = (folder if kind in _FOLDER_FILES else [artifact]) + [input] + ([expected] if expected else [])
     observed = [part for part in _OBSERVED[kind] if not (part == "expected" and expected)]
     recorded = native.glob(
         ["%s.%s.pt" % (name, part) for part in observed] + [

@@ -24,3 +24,14 @@ DETECTOR_PT2E = [
         "first_failing": "torchao-0.14.1",
     },
 ]
+
+ASSISTANT_DYN8 = [
+    {
+        "engines": [],
+        "loader": "from_pretrained",
+        "observed": "from_pretrained raised ValueError: Failed to find class PlainLayout",
+        "reason": "torchao 0.16.0 records the version-2 Int8DynamicActivationInt8WeightConfig in config.json with its layout field, PlainLayout, which version 2 never reads and pytorch/ao pull request 4151 deleted (0.18.0): transformers cannot rebuild the config, so the folder is refused although its Int8Tensor weights load. quant-bc's test_huggingface_llama_int8_dynamic_activation_int8_weight_v2 records the same for its torchao-0.16.0 corpus. Re-save the folder with torchao 0.18.0, or drop the layout entry from config.json",
+        "verdict": "break",
+        "first_failing": "torchao-0.18.0",
+    },
+]
