@@ -97,7 +97,7 @@ def object_problems(value, where, dtypes, is_class):
     for path, found in torchao_objects(value, where):
         name, data = found["_type"], found["_data"]
         if name == DTYPE_TYPE:
-            if data not in dtypes:
+            if not isinstance(data, str) or data not in dtypes:
                 problems.append("%s names %r as a torch.dtype, which is not one of torch's dtypes" % (path, data))
         elif not plain_name(name):
             problems.append("%s has _type %r, not a plain class name (torchao looks it up in its modules)" % (path, name))
@@ -124,6 +124,11 @@ def config_problems(path, dtypes, is_class=None):
     if not isinstance(document, dict):
         return ["not a JSON object, as a config.json is"]
     return object_problems(document.get("quantization_config"), "quantization_config", dtypes, is_class)
+
+
+def _size(value):
+    """A JSON number that is a size: an integer, 0 or more (not true or false, which Python counts as integers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def read_header(path):
@@ -169,11 +174,11 @@ def safetensors_problems(path, dtypes, is_class=None):
         if bits is None:
             problems.append("tensor %r: dtype %r is not one safetensors defines" % (name, entry["dtype"]))
             continue
-        if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
+        if not (isinstance(shape, list) and all(_size(d) for d in shape)):
             problems.append("tensor %r: shape %r is not a list of sizes" % (name, shape))
             continue
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)
-                and 0 <= offsets[0] <= offsets[1] <= data_size):
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_size(o) for o in offsets)
+                and offsets[0] <= offsets[1] <= data_size):
             problems.append("tensor %r: data_offsets %r are not within the file's %d bytes of data" % (name, offsets, data_size))
             continue
         elements = 1

@@ -113,6 +113,12 @@ HOSTILE = {
         "'load' as a torch.dtype"),
     "a torchao function as a class": (
         lambda h, d: (_with_object(h, lambda o: o.update(_type="quantize_")), d, None), "in torchao but not a class"),
+    "a dtype that is not a name": (
+        lambda h, d: (_with_object(h, lambda o: o["_data"].update(dtype={"_type": "torch.dtype", "_data": ["float32"]})), d, None),
+        "as a torch.dtype"),
+    "offsets that are booleans": (
+        lambda h, d: (dict(h, **{_first_tensor(h): dict(h[_first_tensor(h)], data_offsets=[False, True])}), d, None),
+        "not within the file's"),
     "deep nesting": (
         lambda h, d: (dict(h, **{hf_files.METADATA: {"x": "[" * 100000}}), d, None), "nests brackets"),
 }
