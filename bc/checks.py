@@ -315,13 +315,14 @@ def check_huggingface(case, golden):
 
     def from_pretrained():
         with _hf_folder(case, golden) as folder:
-            with _warned("transformers", hf_api.said_line) as said:
+            model = failure = None
+            with _warned("transformers", lambda text: hf_api.load_report(text) or said_line(text)) as said:
                 try:
                     model, drawn = hf_api.load(folder)
                 except Exception as error:  # noqa: BLE001 - what a user loading the folder would meet
-                    model, said = None, said + ["from_pretrained raised %s: %s" % (type(error).__name__, said_line(str(error)))]
-            if model is None:
-                lines = said
+                    failure = "from_pretrained raised %s: %s" % (type(error).__name__, said_line(str(error)))
+            if failure is not None:
+                lines = said + [failure]  # what was said on the way (warnings included), then what stopped it
             elif drawn:
                 # Numbers drawn at random differ at every load: what is observed is that they were drawn.
                 lines = said + ["from_pretrained initialized %d weights at random (the file has none under their "

@@ -110,8 +110,10 @@ def read_format(path):
     """
     try:
         return _describe(path)
+    except hf_files.FileError as error:
+        raise FormatError("unreadable safetensors file (%s)" % error) from None
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as error:  # ValueError: bad JSON, or bad UTF-8
-        raise FormatError("unreadable zip archive (%s)" % error) from None
+        raise FormatError("unreadable zip archive or JSON document (%s)" % error) from None
 
 
 def _describe(path):
@@ -123,11 +125,7 @@ def _describe(path):
         return {"container": "JSON", "written_by": "transformers %s" % document.get("transformers_version", "?")}
     if len(head) == 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] < os.path.getsize(path):
         header, _ = hf_files.read_header(path)
-        metadata = header.get(hf_files.METADATA) or {}
-        named = {found["_type"] for value in metadata.values()
-                 if isinstance(value, str) and value.startswith("{")
-                 for _, found in hf_files.torchao_objects(read_json(value), "")}
-        return {"container": "safetensors", "torchao_types": sorted(str(name) for name in named)}
+        return {"container": "safetensors", "torchao_types": hf_files.torchao_types(header)}
     with open(path, "rb") as f:
         kind = container(f.read(4))
     if kind == "pickle":

@@ -11,18 +11,22 @@ Imported only by the huggingface kind's tests and generators: transformers
 takes seconds to import, and no other test pays it.
 """
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 
 # Before huggingface_hub reads them at import: no network, no telemetry, no progress bars, and a cache of
 # this process's own, so that nothing of the host's ~/.cache/huggingface reaches a check.
+_HOME = tempfile.mkdtemp(prefix="quant-bc-hf-home-", dir=os.environ.get("TEST_TMPDIR"))
+atexit.register(shutil.rmtree, _HOME, True)
 os.environ.update(
     HF_HUB_OFFLINE="1",
     TRANSFORMERS_OFFLINE="1",
     HF_HUB_DISABLE_TELEMETRY="1",
     HF_HUB_DISABLE_PROGRESS_BARS="1",
-    HF_HOME=tempfile.mkdtemp(prefix="quant-bc-hf-home-", dir=os.environ.get("TEST_TMPDIR")),
+    HF_HOME=_HOME,
 )
 
 import torch  # noqa: E402
@@ -148,16 +152,15 @@ _REPORT_ROW = re.compile(r"^([^|\n]+?)\s*\|\s*(UNEXPECTED|MISSING|MISMATCH)\b", 
 _SHOWN_KEYS = 3
 
 
-def said_line(text):
-    """What transformers logged, as an observation holds it: its first line, and of a load report (transformers 5)
-    the count of keys of each status with the first few, sorted; never the folder's path or terminal colours."""
-    from bc import checks
-
+def load_report(text):
+    """A load report transformers logged (transformers 5), as an observation holds it: the count of keys of each
+    status with the first few, sorted (its rows come from a set), without the folder's path or terminal colours;
+    None for any other message."""
     text = _ANSI.sub("", text)
     rows = _REPORT_ROW.findall(text)
     if not rows:
-        return checks.said_line(text)
-    title = checks.first_line(text).split(" from:")[0]
+        return None
+    title = text.strip().splitlines()[0].split(" from:")[0].strip()
     counts = []
     for status in ("UNEXPECTED", "MISSING", "MISMATCH"):
         keys = sorted(key for key, found in rows if found == status)

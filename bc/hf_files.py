@@ -50,17 +50,6 @@ def plain_name(text):
     return isinstance(text, str) and text.isidentifier() and not keyword.iskeyword(text) and not text.startswith("_")
 
 
-def _depth_problem(value, depth=0):
-    if depth > MAX_DEPTH:
-        return "nested deeper than %d levels" % MAX_DEPTH
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for child in children:
-        problem = _depth_problem(child, depth + 1)
-        if problem:
-            return problem
-    return None
-
-
 def parse_json(text, what):
     """A JSON document, refused (FileError) when it is not one or nests beyond what any writer writes."""
     # A bracket count bounds the depth before json's recursive parser sees it (100,000 '[' would overflow it).
@@ -75,6 +64,9 @@ def parse_json(text, what):
         return json.loads(text)
     except ValueError as error:
         raise FileError("%s is not JSON (%s)" % (what, error)) from None
+    except RecursionError:
+        # Brackets inside strings hide nesting from the count above; the parser's own limit then stops it.
+        raise FileError("%s nests deeper than the %d levels any writer writes" % (what, MAX_DEPTH)) from None
 
 
 def torchao_objects(value, where):
@@ -89,6 +81,19 @@ def torchao_objects(value, where):
             yield from torchao_objects(child, "%s[%d]" % (where, i))
 
 
+def _is_class(is_class, name):
+    try:
+        return is_class(name)
+    except Exception:  # noqa: BLE001 - a module whose attribute lookup raises is not one to resolve a name in
+        return False
+
+
+def _shown(value):
+    """A value of the file as a message shows it: at most 100 characters (a shape may have thousands of digits)."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
 def object_problems(value, where, dtypes, is_class):
     """Why torchao's readers would resolve something other than a dtype or a torchao class from value:
     dtypes, the names of torch's dtypes; is_class(name) -> False when NAME resolves in torchao to something
@@ -98,13 +103,13 @@ def object_problems(value, where, dtypes, is_class):
         name, data = found["_type"], found["_data"]
         if name == DTYPE_TYPE:
             if not isinstance(data, str) or data not in dtypes:
-                problems.append("%s names %r as a torch.dtype, which is not one of torch's dtypes" % (path, data))
+                problems.append("%s names %s as a torch.dtype, which is not one of torch's dtypes" % (path, _shown(data)))
         elif not plain_name(name):
-            problems.append("%s has _type %r, not a plain class name (torchao looks it up in its modules)" % (path, name))
-        elif is_class is not None and not is_class(name):
+            problems.append("%s has _type %s, not a plain class name (torchao looks it up in its modules)" % (path, _shown(name)))
+        elif is_class is not None and not _is_class(is_class, name):
             problems.append("%s has _type %r, which is in torchao but not a class" % (path, name))
         elif isinstance(data, str) and not plain_name(data):
-            problems.append("%s names member %r of %s, not a plain name" % (path, data, name))
+            problems.append("%s names member %s of %s, not a plain name" % (path, _shown(data), name))
     return problems
 
 
@@ -127,8 +132,9 @@ def config_problems(path, dtypes, is_class=None):
 
 
 def _size(value):
-    """A JSON number that is a size: an integer, 0 or more (not true or false, which Python counts as integers)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    """A JSON number that is a size: an integer from 0 to below 2**64, safetensors' usize (not true or false,
+    which Python counts as integers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 64
 
 
 def read_header(path):
@@ -167,26 +173,35 @@ def safetensors_problems(path, dtypes, is_class=None):
         if name == METADATA:
             continue
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-            problems.append("tensor %r: not {dtype, shape, data_offsets}" % name)
+            problems.append("tensor %s: not {dtype, shape, data_offsets}" % _shown(name))
             continue
-        bits = DTYPE_BITS.get(entry["dtype"])
+        dtype = entry["dtype"]
+        bits = DTYPE_BITS.get(dtype) if isinstance(dtype, str) else None
         shape, offsets = entry["shape"], entry["data_offsets"]
+        name = _shown(name)
         if bits is None:
-            problems.append("tensor %r: dtype %r is not one safetensors defines" % (name, entry["dtype"]))
+            problems.append("tensor %s: dtype %s is not one safetensors defines" % (name, _shown(dtype)))
             continue
         if not (isinstance(shape, list) and all(_size(d) for d in shape)):
-            problems.append("tensor %r: shape %r is not a list of sizes" % (name, shape))
+            problems.append("tensor %s: shape %s is not a list of sizes below 2**64" % (name, _shown(shape)))
             continue
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(_size(o) for o in offsets)
                 and offsets[0] <= offsets[1] <= data_size):
-            problems.append("tensor %r: data_offsets %r are not within the file's %d bytes of data" % (name, offsets, data_size))
+            problems.append("tensor %s: data_offsets %s are not within the file's %d bytes of data"
+                            % (name, _shown(offsets), data_size))
             continue
+        held = offsets[1] - offsets[0]
         elements = 1
         for d in shape:
             elements *= d
-        if (elements * bits + 7) // 8 != offsets[1] - offsets[0]:
-            problems.append("tensor %r: shape %s of %s takes %d bytes, and its offsets hold %d"
-                            % (name, shape, entry["dtype"], (elements * bits + 7) // 8, offsets[1] - offsets[0]))
+            if elements * bits > 8 * held and d:  # more than it holds already: no need to multiply on
+                break
+        if 0 in shape:
+            elements = 0
+        if (elements * bits + 7) // 8 != held:
+            problems.append("tensor %s: shape %s of %s takes %s bytes, and its offsets hold %d"
+                            % (name, _shown(shape), dtype, "more than that" if elements * bits > 8 * held else
+                               (elements * bits + 7) // 8, held))
             continue
         spans.append((offsets[0], offsets[1], name))
     end = 0
@@ -199,12 +214,30 @@ def safetensors_problems(path, dtypes, is_class=None):
     for key, text in sorted(metadata.items()):
         if not text.lstrip().startswith(("{", "[")):
             continue  # plain text ("format": "pt"), which nothing resolves
+        where = "%s[%s]" % (METADATA, _shown(key))
         try:
-            value = parse_json(text, "%s[%r]" % (METADATA, key))
-        except FileError:
+            value = json.loads(text)
+        except ValueError:
             continue  # text that only looks like JSON: torchao's reader refuses it as not torchao's
-        problems.extend(object_problems(value, "%s[%r]" % (METADATA, key), dtypes, is_class))
+        except RecursionError:
+            problems.append("%s nests deeper than the %d levels any writer writes" % (where, MAX_DEPTH))
+            continue
+        problems.extend(object_problems(value, where, dtypes, is_class))
     return problems
+
+
+def torchao_types(header):
+    """The _type names a safetensors header's metadata gives torchao's reader, sorted (what a manifest records)."""
+    metadata = header.get(METADATA)
+    named = set()
+    for value in metadata.values() if isinstance(metadata, dict) else ():
+        try:
+            document = json.loads(value) if isinstance(value, str) and value.startswith("{") else None
+        except (ValueError, RecursionError):
+            continue
+        named.update(repr(found["_type"]) if not isinstance(found["_type"], str) else found["_type"]
+                     for _, found in torchao_objects(document, ""))
+    return sorted(named)
 
 
 def canonical_safetensors(data):

@@ -120,7 +120,19 @@ HOSTILE = {
         lambda h, d: (dict(h, **{_first_tensor(h): dict(h[_first_tensor(h)], data_offsets=[False, True])}), d, None),
         "not within the file's"),
     "deep nesting": (
-        lambda h, d: (dict(h, **{hf_files.METADATA: {"x": "[" * 100000}}), d, None), "nests brackets"),
+        lambda h, d: (dict(h, **{hf_files.METADATA: {"x": "[" * 100000}}), d, None), "nests brackets 100003 deep"),
+    "nesting hidden behind brackets in a string": (
+        lambda h, d: (dict(h, **{hf_files.METADATA: {"x": json.dumps({"a": "]" * 5000, "b": [[[[[]]]]]}) , "y": "[" * 5000 + "]" * 5000}}), d, None),
+        "nests deeper than"),
+    "a dtype that is not a string": (
+        lambda h, d: (dict(h, **{_first_tensor(h): dict(h[_first_tensor(h)], dtype=["F32"])}), d, None),
+        "is not one safetensors defines"),
+    "a shape of huge sizes": (
+        lambda h, d: (dict(h, **{_first_tensor(h): dict(h[_first_tensor(h)], shape=[10 ** 2000] * 3)}), d, None),
+        "not a list of sizes below 2**64"),
+    "a shape whose product is beyond the file": (
+        lambda h, d: (dict(h, **{_first_tensor(h): dict(h[_first_tensor(h)], shape=[(1 << 63)] * 2000)}), d, None),
+        "takes more than that"),
 }
 
 

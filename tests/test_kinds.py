@@ -63,3 +63,13 @@ def test_a_model_kinds_loaders_are_those_its_check_names(kind):
          "factory": "m:f" if kind.name in model_case.FACTORY_KINDS else None,
          "folder_files": ["config.json", "model.safetensors"]}, ("fbgemm",))
     assert tuple(loader for loader, _, _ in getattr(checks, kind.check)(case, Golden())) == kind.loaders
+
+
+def test_a_kinds_pins_are_the_generators_own():
+    """The huggingface kind is checked under the pins its files were generated under (bc/corpus/pinned.py): the
+    same values, so that a CPU's own kernels are not mistaken for a change of format."""
+    from bc.corpus import pinned
+
+    for kind in list(kinds.KINDS.values()) + list(kinds.MODEL_KINDS.values()):
+        assert {key: pinned.ENVIRONMENT.get(key) for key in kind.environment} == kind.environment, kind.name
+    assert kinds.environment_of("huggingface")

@@ -11,8 +11,9 @@ torchao-<version> for torchao's) to the one your requirements_lock.txt pins.
 The releases are torch's on PyPI from the corpus's release to today's locked
 one (--range narrows them), each under the CPython it has wheels for here
 (3.11 where it has, else 3.8). For a corpus a torchao release wrote (the
-torchao and pt2e cases) they are torchao's, each with the torch it was built
-against (TORCHAO_PAIRS in bc/releases.bzl), from the corpus's torchao to
+torchao, pt2e and huggingface cases) they are torchao's, each with the torch it was built
+against (TORCHAO_PAIRS in bc/releases.bzl; a huggingface case's with its transformers too,
+TRANSFORMERS_PAIRS), from the corpus's torchao to
 today's locked one; --range then takes torchao versions. The end points are tried first, then the
 releases between are bisected: each is installed into a throwaway
 environment (hash-locked like every environment here: third_party/pypi/
@@ -558,7 +559,7 @@ def model_target(label, since, workspace):
     except (ValueError, model_case.SpecError) as error:
         raise BisectError("--model %s: %s: %s" % (label, spec_path, error)) from None
     torchao = since.startswith(TORCHAO_LABEL % "")
-    if case.kind in ("torchao", "pt2e") and not torchao:
+    if case.kind in ("torchao", "pt2e", "huggingface") and not torchao:
         raise BisectError("--since %s: a %s artifact needs torchao in every release tried; give the torchao "
                           "release that wrote it, torchao-<version>" % (since, case.kind))
     low = since[len(TORCHAO_LABEL % ""):] if torchao else since

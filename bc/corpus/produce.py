@@ -120,7 +120,7 @@ def produce_huggingface(case):
             reread = hf_api.logits(hf_api.load(os.path.join(directory, "saved"))[0])(ids)
         except Exception as error:  # noqa: BLE001 - a release that cannot read its own folder (transformers 4.57)
             print("generate %s: the writer's own from_pretrained cannot read the folder it wrote: %s: %s"
-                  % (case.name, type(error).__name__, str(error).splitlines()[0]), file=sys.stderr)
+                  % (case.name, type(error).__name__, (str(error).strip().splitlines() or [""])[0]), file=sys.stderr)
         else:
             if not torch.equal(reread, expected):
                 raise RuntimeError(

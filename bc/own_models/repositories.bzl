@@ -42,7 +42,7 @@ def quant_bc_pypi(name, lock, **kwargs):
     Args:
       name: the repository; map quant-bc's @pypi to it (local_repository's repo_mapping).
       lock: your requirements file, every line pinned with --hash: torch and absl-py, and torchao for
-        the torchao and pt2e kinds (tools/lock writes one).
+        the torchao and pt2e kinds, transformers too for huggingface (tools/lock writes one).
       **kwargs: pypi_repository's other attributes (timeout).
     """
     pypi_repository(
