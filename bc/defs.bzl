@@ -51,8 +51,10 @@ def _corpora_of(case):
     return held
 
 def _case_files(case, folder):
-    """Glob patterns of a case's files in a corpus folder: <prefix>.<case>.<part>.pt (or the file name its writer
-    gives a part, as a Hugging Face folder's config.json), whatever its parts."""
+    """Glob patterns of a case's files in a corpus folder, whatever its parts.
+
+    A part's file is <prefix>.<case>.<part>.pt, or <prefix>.<case>.<the name its writer gives it> (a
+    Hugging Face folder's config.json)."""
     return [folder + "%s.%s.*" % (GOLDEN_PREFIX, case["name"])] + [
         folder + "manifest/%s.json" % case["name"],
         # Exists only while, or after an interrupted, `bazel run
