@@ -311,7 +311,7 @@ def check_huggingface(case, golden):
     part of the observation only then."""
     from bc import hf_api  # here: only the huggingface kind's tests have transformers
 
-    weights = "model" if "model" in case.parts else "pytorch_model"
+    weights = next(part for part in kinds.HF_WEIGHTS.values() if part in case.parts)
 
     def from_pretrained():
         with _hf_folder(case, golden) as folder:

@@ -57,10 +57,6 @@ ARCHITECTURES = {
 }
 
 
-# The part each serialization writes the weights in (bc/kinds.py).
-WEIGHTS = {"safetensors": "model", "pickle": "pytorch_model"}
-
-
 def vocabulary(case):
     return ARCHITECTURES[case.module][2]["vocab_size"]
 
@@ -121,7 +117,7 @@ def save(model, folder, serialization):
     stray = [name for name in written if name not in by_name]
     if stray:
         raise RuntimeError("save_pretrained wrote %s, which the huggingface kind has no part for" % stray)
-    weights = kinds.HF_FILE_NAMES[WEIGHTS[serialization]]
+    weights = kinds.HF_FILE_NAMES[kinds.HF_WEIGHTS[serialization]]
     if weights not in written:
         raise torchao_api.Unwritable("transformers %s's save_pretrained(safe_serialization=%s) writes %s, not %s"
                                      % (VERSION, serialization == "safetensors", ", ".join(written), weights))

@@ -97,6 +97,9 @@ class Kind:
         return dict(self.parts)[part]
 
 
+# The part a Hugging Face folder holds its weights in, by what save_pretrained writes (safe_serialization).
+HF_WEIGHTS = {"safetensors": "model", "pickle": "pytorch_model"}
+
 # The files of a Hugging Face folder, as save_pretrained names them: part -> file name.
 HF_FILE_NAMES = {
     "config": "config.json",
@@ -168,8 +171,11 @@ KINDS = {
             produce="produce_huggingface",
             check="check_huggingface",
             file_names=HF_FILE_NAMES,
-            # save_pretrained writes the weights in one of the two files (safe_serialization).
-            chosen_by={"serialization": {"safetensors": ("pytorch_model",), "pickle": ("model",)}},
+            # save_pretrained writes the weights in one of the two files: a case holds the one its serialization names.
+            chosen_by={"serialization": {
+                serialization: tuple(part for part in HF_WEIGHTS.values() if part != own)
+                for serialization, own in HF_WEIGHTS.items()
+            }},
             # A decoder's float parts (RMSNorm, attention, the float projections) sum in another order on another
             # CPU, in ATen's vectorized kernels and MKL's; a dynamic activation quantization then turns an ulp into
             # a whole int8 step. Measured on an AVX-512 host, logits of test_huggingface_llama_int8_dynamic_
