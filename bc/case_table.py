@@ -44,6 +44,7 @@ class Case:
     dtype: str = "float32"
     quantizer: dict = None
     serialization: str = None
+    partitioner: str = None
     differences: tuple = ()
     note: str = ""
 
@@ -162,10 +163,15 @@ def _case_from_entry(entry, constants):
     if config is not None and (not config.get("name") or config.get("version") not in (1, 2)):
         raise TableError("%s: config %r needs a name and a version, 1 or 2" % (name, config))
     quantizer = entry.get("quantizer")
-    if (entry["kind"] == "pt2e") != (quantizer is not None):
-        raise TableError("%s: a quantizer is what a pt2e case has, and only it (kind %s)" % (name, entry["kind"]))
-    if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "args", "qat"}):
-        raise TableError("%s: quantizer %r needs a name, and takes only args and qat" % (name, quantizer))
+    if (entry["kind"] in ("pt2e", "executorch")) != (quantizer is not None):
+        raise TableError("%s: a quantizer is what a pt2e or executorch case has, and only it (kind %s)"
+                         % (name, entry["kind"]))
+    if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "homes", "args", "qat"}):
+        raise TableError("%s: quantizer %r needs a name, and takes only homes, args and qat" % (name, quantizer))
+    if ("partitioner" in entry) != (entry["kind"] == "executorch") or entry.get("partitioner") not in (
+            None, *kinds.PARTITIONERS):
+        raise TableError("%s: a partitioner is what an executorch case has, and only it: one of %s, or None (portable "
+                         "kernels), not %r" % (name, ", ".join(kinds.PARTITIONERS), entry.get("partitioner", "absent")))
     chooser = kinds.KINDS[entry["kind"]].chosen_by
     for field, choices in chooser.items():
         if entry.get(field) not in choices:

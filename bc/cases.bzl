@@ -8,7 +8,7 @@ a literal may name a constant defined above it (PT2E_FORMAT_RECORDS), which both
 Fields of a case:
   name                  the seed's test method; golden files are
                         serialized/TestSerialization.<name>.<part>.pt
-  kind                  op, op_graph, observer, package, torchao, pt2e or huggingface: its
+  kind                  op, op_graph, observer, package, torchao, pt2e, huggingface or executorch: its
                         golden parts, generator and checks are in bc/kinds.py
   module                factory in bc/modules.py that builds the module; for
                         a huggingface case, the architecture (bc/hf_api.py)
@@ -32,12 +32,14 @@ Fields of a case:
   serialization         huggingface kind: what save_pretrained writes the
                         weights as, safetensors (model.safetensors) or pickle
                         (pytorch_model.bin, safe_serialization=False)
-  quantizer             pt2e kind: the PT2E quantizer (as today's torchao
-                        names it), the arguments of its config function
+  quantizer             pt2e and executorch kinds: the PT2E quantizer (as today's torchao
+                        names it; homes: the modules its users import it from, newest first), the arguments of its config function
                         (get_symmetric_quantization_config,
                         get_default_x86_inductor_quantization_config), and
                         qat (prepare_qat_pt2e); bc/pt2e_api.py finds it in
                         each release
+  partitioner           executorch kind: the partitioner the program is lowered with
+                        (bc/kinds.py, PARTITIONERS), or None for portable kernels
   differences           what today's torch does differently with a past
                         release's files (bc/releases.bzl), each recorded as
                         observed: corpora (each release whose files show
@@ -64,6 +66,13 @@ GOLDEN_PREFIX = "TestSerialization"
 
 # Every quantized engine a case may name, in the order tests run them.
 QENGINES = ["fbgemm", "onednn", "qnnpack", "x86"]
+
+# Where ExecuTorch's users import XNNPACKQuantizer from, newest first: executorch's own from 1.0.0 (its XNNPACK
+# tutorial), torch's before (0.7.0's tutorial).
+EXECUTORCH_QUANTIZER = [
+    "executorch.backends.xnnpack.quantizer.xnnpack_quantizer",
+    "torch.ao.quantization.quantizer.xnnpack_quantizer",
+]
 
 # What today's torch does with every pt2e case's programs of the past corpora: the same for each
 # quantizer, as the program's format decides it (docs/pt2e.md). The pt2e entries' differences.
@@ -762,6 +771,56 @@ CASES = [
         "quantizer": {"name": "X86InductorQuantizer", "args": {}},
         "differences": PT2E_FORMAT_RECORDS,
         "note": "static uint8 activations, int8 per-channel weights: Inductor's x86 CPU path",
+    },
+    {
+        "name": "test_executorch_xnnpack_static_per_tensor",
+        "kind": "executorch",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "homes": EXECUTORCH_QUANTIZER, "args": {"is_per_channel": False}},
+        "partitioner": "XnnpackPartitioner",
+        "note": "static int8, one scale per tensor, conv and linear delegated to XNNPACK: ExecuTorch's tutorial flow",
+    },
+    {
+        "name": "test_executorch_xnnpack_static_per_channel",
+        "kind": "executorch",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "homes": EXECUTORCH_QUANTIZER, "args": {"is_per_channel": True}},
+        "partitioner": "XnnpackPartitioner",
+        "note": "static int8 with per-channel weight scales, packed by XNNPACK's delegate",
+    },
+    {
+        "name": "test_executorch_xnnpack_linear_static_per_channel",
+        "kind": "executorch",
+        "module": "linear_block",
+        "input_size": [2, 4, 16],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "homes": EXECUTORCH_QUANTIZER, "args": {"is_per_channel": True}},
+        "partitioner": "XnnpackPartitioner",
+        "note": "a transformer block's feed-forward half: the float LayerNorm beside the delegated int8 linears",
+    },
+    {
+        "name": "test_executorch_xnnpack_dynamic",
+        "kind": "executorch",
+        "module": "linear_block",
+        "input_size": [2, 4, 16],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "homes": EXECUTORCH_QUANTIZER, "args": {"is_per_channel": True, "is_dynamic": True}},
+        "partitioner": "XnnpackPartitioner",
+        "note": "dynamic: int8 weights, activation qparams chosen at run time inside XNNPACK's delegate",
+    },
+    {
+        "name": "test_executorch_portable_static_per_tensor",
+        "kind": "executorch",
+        "module": "pt2e_convnet",
+        "input_size": [2, 3, 8, 8],
+        "engines": [],
+        "quantizer": {"name": "XNNPACKQuantizer", "homes": EXECUTORCH_QUANTIZER, "args": {"is_per_channel": False}},
+        "partitioner": None,
+        "note": "nothing delegated: the quantize/dequantize ops and float kernels of ExecuTorch's portable and quantized libraries",
     },
     {
         "name": "test_huggingface_llama_int8_weight_only_v2",

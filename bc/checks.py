@@ -336,6 +336,38 @@ def check_huggingface(case, golden):
     return [("from_pretrained", weights, from_pretrained)]
 
 
+def _program_run(golden):
+    """A program as its users run it: a function of the input to forward's output, each call a new load."""
+    from bc import executorch_api
+
+    data = golden.load("program")
+    return lambda example: executorch_api.run(data, example)
+
+
+def check_executorch(case, golden):
+    """The program as ExecuTorch's users run it (executorch.runtime: load_program, load_method("forward"), execute),
+    its output on the input; first, what it holds as bc/pte_files.py reads it against what executorch's
+    deserializer read when it was written, and against what today's runtime registers."""
+    from bc import executorch_api, pte_files  # here: only the executorch kind's tests have executorch
+
+    def runtime():
+        held, recorded = pte_files.contents(golden.load("program")), golden.load("contents")
+        registered = executorch_api.registered()
+        found = []
+        for field in ("delegates", "operators"):
+            found += compare.set_differences(set(held[field]), set(recorded[field]), field + " in the program")
+            missing = sorted(set(held[field]) - registered[field])
+            if missing:
+                found.append("%s the program names that today's runtime does not register: %s"
+                             % (field, ", ".join(missing)))
+        try:
+            return found + output(case, golden, _program_run(golden))
+        except Exception as error:  # noqa: BLE001 - what a user running the program would meet
+            return found + ["the runtime raised %s: %s" % (type(error).__name__, said_line(str(error)))]
+
+    return [("runtime", "program", runtime)]
+
+
 # What a user's artifact loads as (bc/kinds.py, MODEL_KINDS), as its check loads it; pt2e registers its ops first.
 _MODELS = {
     "torchscript": lambda case, golden: golden.load("scripted"),
@@ -344,6 +376,7 @@ _MODELS = {
     "torchao": _checkpoint_model,
     "pt2e": lambda case, golden: golden.load("program").module(),
     "huggingface": _hf_model,
+    "executorch": lambda case, golden: _program_run(golden),
 }
 
 
@@ -361,6 +394,10 @@ def prepare(case):
         pt2e_api.register_ops()
     elif case.kind == "huggingface":
         from bc import hf_api  # noqa: F401 - transformers and torchao, imported once a process
+    elif case.kind == "executorch":
+        from bc import executorch_api
+
+        executorch_api.runtime()
 
 
 def holds_code(case, golden):
@@ -382,6 +419,10 @@ def observe(case, golden):
         from bc import pt2e_api
 
         observed["quantize_ops"] = pt2e_api.quantize_ops(model)
+    if case.kind == "executorch":
+        from bc import executorch_api
+
+        observed["contents"] = executorch_api.contents(golden.load("program"))
     return {part: value for part, value in observed.items() if part in case.observed}, ["loading it, " + line for line in said]
 
 

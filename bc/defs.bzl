@@ -34,6 +34,7 @@ _SKIPPED_BY_CORPUS = ["//bc:skipped_by_corpus"]
 
 # What a kind's checks import beyond //bc:checking.
 _KIND_DEPS = {
+    "executorch": [":executorch_api"],
     "huggingface": [":hf_api"],
     "pt2e": [":pt2e_api"],
     "torchao": [":torchao_api"],

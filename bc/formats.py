@@ -20,7 +20,7 @@ import os
 import struct
 import zipfile
 
-from bc import hf_files
+from bc import hf_files, pte_files
 from bc.pickles import FormatError, Global, Instance, container, inflation_problem, instances, read_pickle
 from bc.pt2_archive import FLAT_PROGRAM, PROGRAM, read_json
 
@@ -105,6 +105,7 @@ def read_format(path):
       {"container": "torch.save legacy"} | {"container": "torch.save zipfile", "packed_params": [...]}
       {"container": "TorchScript", "archive_version": 3, "packed_params": [...]} | {"container": "torch.package"}
       {"container": "torch.export PT2 archive" | "torch.export flat zip", "schema_version": "8.20", "torch_version": "2.13.0+cpu"}
+      {"container": "ExecuTorch program", "delegates": ["XnnpackBackend"]}
 
     Raises FormatError for a file it cannot read (a damaged zip, an unknown layout).
     """
@@ -112,6 +113,8 @@ def read_format(path):
         return _describe(path)
     except hf_files.FileError as error:
         raise FormatError("unreadable safetensors file (%s)" % error) from None
+    except pte_files.FileError as error:
+        raise FormatError("unreadable ExecuTorch program (%s)" % error) from None
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as error:  # ValueError: bad JSON, or bad UTF-8
         raise FormatError("unreadable zip archive or JSON document (%s)" % error) from None
 
@@ -126,6 +129,8 @@ def _describe(path):
     if len(head) == 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] < os.path.getsize(path):
         header, _ = hf_files.read_header(path)
         return {"container": "safetensors", "torchao_types": hf_files.torchao_types(header)}
+    if head[pte_files.IDENTIFIER_AT : pte_files.IDENTIFIER_AT + len(pte_files.FILE_IDENTIFIER)] == pte_files.FILE_IDENTIFIER:
+        return {"container": "ExecuTorch program", "delegates": pte_files.contents(path)["delegates"]}
     with open(path, "rb") as f:
         kind = container(f.read(4))
     if kind == "pickle":
@@ -182,6 +187,8 @@ def summary(file_format):
         text += ", schema %s, written by torch %s" % (file_format["schema_version"], file_format["torch_version"])
     if file_format.get("written_by"):
         text += ", written by %s" % file_format["written_by"]
+    if file_format.get("delegates"):
+        text += "; delegated to " + ", ".join(file_format["delegates"])
     if file_format.get("torchao_types"):
         text += "; " + ", ".join(file_format["torchao_types"])
     if file_format.get("packed_params"):

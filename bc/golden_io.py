@@ -21,6 +21,10 @@ Loading policy:
     JSON or pickles hold any of it (its torch.save members may name
     PT2_GLOBALS only); then torch.export.load reads it
     with torch.load unable to leave weights-only (weights_only_loads_only).
+  * ExecuTorch programs (.pte) are flatbuffers the runtime reads in C++.
+    verify() refuses one whose header, sizes, offsets or names are not what
+    executorch writes (bc/pte_files.py, nothing run); only then does the
+    runtime read its bytes.
   * TorchScript archives load with torch.jit.load.
   * torch.package files run packaged code by design; they are opened only after
     every file of the case matched its manifest digest.
@@ -41,7 +45,7 @@ import zipfile
 
 import torch
 
-from bc import confine, formats, hf_files, kinds, manifest, pickles, pt2_archive, torch_api
+from bc import confine, formats, hf_files, kinds, manifest, pickles, pt2_archive, pte_files, torch_api
 
 LEGACY_MAGIC = torch.serialization.MAGIC_NUMBER
 
@@ -339,6 +343,16 @@ def hf_problem(path, format):
         ": refused before transformers reads it")
 
 
+def pte_problem(path):
+    """Why an ExecuTorch program is refused before the runtime reads it (one line), or None."""
+    problems = pte_files.problems(path)
+    if not problems:
+        return None
+    more = len(problems) - _SHOWN
+    return "; ".join(problems[:_SHOWN]) + (" (and %d more)" % more if more > 0 else "") + (
+        ": refused before executorch's runtime reads it")
+
+
 def _torchao_class(name):
     """False when torchao's readers would resolve name (in config.json or the safetensors metadata) to something
     other than a class; True otherwise, a name torchao lacks included (its reader then says so, as a check
@@ -430,8 +444,8 @@ class GoldenSet:
         problems = []
         for part in parts:
             path = self.path(part)
-            if self.format(part) in HF_FORMATS:
-                problem = hf_problem(path, self.format(part))
+            if self.format(part) in HF_FORMATS or self.format(part) == kinds.PTE:
+                problem = hf_problem(path, self.format(part)) if self.format(part) in HF_FORMATS else pte_problem(path)
                 if problem:
                     problems.append("%s: %s" % (path, problem))
                 continue
@@ -557,4 +571,7 @@ class GoldenSet:
             return program_load(path)
         if self.format(part) == kinds.PACKAGE:
             return torch.package.PackageImporter(path).load_pickle(*self.case.resource)
+        if self.format(part) == kinds.PTE:
+            with open(path, "rb") as f:
+                return f.read()  # the runtime reads the bytes it is given: these, which verify() read
         return weights_only_load(path, self.case.allowed_globals)

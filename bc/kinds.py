@@ -29,7 +29,15 @@ them. docs/cases.md says what each checks.
             weights as model.safetensors or, where the release writes it,
             the pickle pytorch_model.bin), its input ids and logits;
             checked: AutoModelForCausalLM.from_pretrained of the folder,
-            offline, and its logits on the input ids.
+            offline, and its logits on the input ids;
+  executorch  a float model quantized by PT2E, lowered by ExecuTorch (to
+            XNNPACK's delegate, or to portable kernels) and written by
+            to_executorch(): the program (.pte), the delegates and operators
+            it holds as executorch's deserializer reads them, its output on
+            the input as the writer's runtime ran it; checked: the program
+            read without running it (bc/pte_files.py), its delegates and
+            operators registered by today's runtime, then executorch.runtime's
+            load_program, load_method("forward") and execute on the input.
 
 A user's own artifact (bc/own_models: quant_bc_model_test) is one of
 MODEL_KINDS: the same parts and check functions where the suite has them
@@ -64,6 +72,8 @@ PT2 = "pt2"
 JSON = "json"  # a JSON document (a Hugging Face folder's config.json), checked by bc/hf_files.py before any loader
 # A safetensors file; its header and the metadata torchao writes in it are checked by bc/hf_files.py first
 SAFETENSORS = "safetensors"
+# An ExecuTorch program (.pte), run by executorch's runtime only after bc/pte_files.py found it sound
+PTE = "pte"
 PACKAGE_NAME, PACKAGE_RESOURCE = "test", "test.pkl"  # where the package holds the model
 
 
@@ -99,6 +109,10 @@ class Kind:
 
 # The part a Hugging Face folder holds its weights in, by what save_pretrained writes (safe_serialization).
 HF_WEIGHTS = {"safetensors": "model", "pickle": "pytorch_model"}
+
+# The partitioners an executorch case may lower with (bc/cases.bzl, partitioner): the module it lives in (executorch's
+# XNNPACK tutorial imports it from there in every release from 1.0.0 on) and the backend id its delegates carry.
+PARTITIONERS = {"XnnpackPartitioner": ("executorch.backends.xnnpack.partition.xnnpack_partitioner", "XnnpackBackend")}
 
 # The files of a Hugging Face folder, as save_pretrained names them: part -> file name.
 HF_FILE_NAMES = {
@@ -184,11 +198,19 @@ KINDS = {
             # reproducibility, the generator's own pins (bc/corpus/pinned.py). Both are read when torch loads.
             environment={"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "COMPATIBLE"},
         ),
+        Kind(
+            name="executorch",
+            parts=(("input", TENSORS), ("program", PTE), ("contents", TENSORS), ("expected", TENSORS)),
+            produce="produce_executorch",
+            check="check_executorch",
+            # The name users give it: the runtime reads any name, and a .pte is what tools look for.
+            file_names={"program": "program.pte"},
+        ),
     ]
 }
 
 # What `<target>.update` may write of a user's artifact: what today's torch observes of it.
-OBSERVED_PARTS = ("expected", "quantize_ops")
+OBSERVED_PARTS = ("expected", "quantize_ops", "contents")
 
 # A user's own artifact, by the kind its target names (bc/own_models/defs.bzl): the user writes it, nothing produces it.
 MODEL_KINDS = {
@@ -225,6 +247,7 @@ MODEL_KINDS = {
         dataclasses.replace(KINDS["pt2e"], produce="", loaders=("program",)),
         # A folder as save_pretrained writes it: the artifact is the folder; its files are the parts.
         dataclasses.replace(KINDS["huggingface"], produce="", loaders=("from_pretrained",)),
+        dataclasses.replace(KINDS["executorch"], produce="", loaders=("runtime",)),
     ]
 }
 

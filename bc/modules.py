@@ -73,6 +73,8 @@ FACTORIES = {
     # torchao's cases: widths divisible by 32, the smallest group size every release's int4 kernels take.
     "torchao_mlp": lambda: nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16)),
     "pt2e_convnet": lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 8), nn.ReLU()),
+    # A transformer block's feed-forward half: the float LayerNorm stays outside every delegate's quantized part.
+    "linear_block": lambda: nn.Sequential(nn.LayerNorm(16), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16)),
 }
 
 

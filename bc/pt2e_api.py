@@ -69,6 +69,8 @@ def register_ops():
 
 def _quantizer(spec):
     homes = _QUANTIZERS[spec["name"]]
+    if "homes" in spec:  # where the case's users import it from, newest first (ExecuTorch's XNNPACKQuantizer)
+        homes = tuple((home, homes[0][1]) for home in spec["homes"])
     module = _first([home for home, _ in homes], spec["name"])
     if module is None:
         raise Unwritable("no %s in %s" % (spec["name"], " or ".join(home for home, _ in homes)))
@@ -78,6 +80,10 @@ def _quantizer(spec):
 
 def _capture(model, example):
     torch._dynamo.reset()
+    # torch 2.9's dynamo compiles the guards of a capture's symbolic shapes to C++ (a compiler and torch's headers,
+    # which no environment has): guards of dynamo's own cache, not part of the program. Off, they stay Python.
+    if hasattr(torch._dynamo.config, "enable_cpp_symbolic_shape_guards"):
+        torch._dynamo.config.enable_cpp_symbolic_shape_guards = False
     capture = getattr(torch.export, "export_for_training", None) or torch.export.export
     return capture(model, (example,), strict=True)
 

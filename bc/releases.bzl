@@ -112,6 +112,12 @@ TORCH_BUILDS = [
             "torchao==0.18.0",
             # transformers as today's lock pins it: the huggingface kind's loader.
             "transformers==5.25.0",
+            # executorch as today's lock pins it: the executorch kind's runtime.
+            "executorch==1.5.1",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
             "absl-py",
             "pytest",
         ],
@@ -137,6 +143,10 @@ CI_LEFT_OUT = {
     "torchao-0.13.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
     "torchao-0.14.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for the first torchao with safetensors, between the oldest and today's",
     "torchao-0.16.0": "its torch 2.10.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
+    "executorch-0.4.0": "its torch 2.5.0 is a CUDA build, 5.1 GB installed with executorch, for programs from before executorch's promise",
+    "executorch-0.7.0": "its torch 2.8.0 is a CUDA build, 6.5 GB installed with executorch, for programs from before executorch's promise",
+    "executorch-1.0.0": "its torch 2.9.0 is a CUDA build, 6.8 GB installed with executorch, for the oldest release under executorch's promise",
+    "executorch-1.2.0": "its torch 2.11.0 is a CUDA build, 4.8 GB installed with executorch, for one more executorch release between 1.0 and today's",
 }
 
 RELEASES = [
@@ -296,5 +306,83 @@ RELEASES = [
             "test_torchao_float8_weight_only_v1": "quantize_ fails: AssertionError: Unexpected version: 1 (pytorch/ao pull request 3510)",
         },
         "note": "the last release that still writes version-1 configs; torch 2.10.0, a CUDA build",
+    },
+    # executorch releases, each with the torch and torchao its metadata requires (executorch declares both from
+    # 1.0 on); their programs (.pte) are run by today's executorch runtime.
+    {
+        "release": "executorch-0.4.0",
+        "kinds": ["executorch"],
+        "python": "3.11",
+        "requirements": [
+            # executorch 0.4.0 pins torch 2.5.0 (a CUDA build) and takes PT2E from torch.ao: no torchao.
+            "torch==2.5.0",
+            # Locked without the dependencies it declares (third_party/pypi/resolve.py): what it needs to export,
+            # lower and run a program.
+            "executorch==0.4.0",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
+            # Its exir/dialects/edge/_ops.py imports pkg_resources, which setuptools 82.0.0 removed.
+            "setuptools<82",
+        ],
+        "left_out": {},
+        "note": "the first executorch beta (October 2024), outside its promise that later runtimes run earlier programs",
+    },
+    {
+        "release": "executorch-0.7.0",
+        "kinds": ["executorch"],
+        "python": "3.11",
+        "requirements": [
+            "torch==2.8.0",
+            "torchao==0.12.0",
+            # Locked without the dependencies it declares (third_party/pypi/resolve.py): what it needs to export,
+            # lower and run a program.
+            "executorch==0.7.0",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
+            # Its exir/dialects/edge/_ops.py imports pkg_resources, which setuptools 82.0.0 removed.
+            "setuptools<82",
+        ],
+        "left_out": {},
+        "note": "the last executorch before 1.0 (June 2025), outside its promise that later runtimes run earlier programs; it requires torch 2.8 (a CUDA build, torchao-0.13.0's) and torchao 0.12.0",
+    },
+    {
+        "release": "executorch-1.0.0",
+        "kinds": ["executorch"],
+        "python": "3.11",
+        "requirements": [
+            "torch==2.9.0",
+            "torchao==0.14.0",
+            # Locked without the dependencies it declares (third_party/pypi/resolve.py): what it needs to export,
+            # lower and run a program.
+            "executorch==1.0.0",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
+        ],
+        "left_out": {},
+        "note": "the first executorch under its promise that later runtimes run earlier programs (October 2025); it requires torch 2.9 (a CUDA build) and torchao 0.14.0",
+    },
+    {
+        "release": "executorch-1.2.0",
+        "kinds": ["executorch"],
+        "python": "3.11",
+        "requirements": [
+            "torch==2.11.0",
+            "torchao==0.17.0",
+            # Locked without the dependencies it declares (third_party/pypi/resolve.py): what it needs to export,
+            # lower and run a program.
+            "executorch==1.2.0",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
+        ],
+        "left_out": {},
+        "note": "a release between 1.0 and today's; it requires torch 2.11 or later (2.11.0, a CUDA build) and torchao 0.17.0 or later",
     },
 ]

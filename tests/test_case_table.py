@@ -37,7 +37,7 @@ TABLE = case_table.load_table()
 
 
 # The kinds the seed has no case of: today's quantized formats.
-NOT_IN_THE_SEED = ("torchao", "pt2e", "huggingface")
+NOT_IN_THE_SEED = ("torchao", "pt2e", "huggingface", "executorch")
 
 
 def test_every_seed_case_is_declared_once():
@@ -130,14 +130,31 @@ def test_unknown_case_lists_the_known_ones():
 @pytest.mark.parametrize(
     "change, said",
     [
-        (lambda e: e.pop("quantizer"), "a quantizer is what a pt2e case has, and only it"),
-        (lambda e: e["quantizer"].update(qat="yes", calibrate=3), "takes only args and qat"),
-        (lambda e: e.update(kind="op"), "a quantizer is what a pt2e case has, and only it"),
+        (lambda e: e.pop("quantizer"), "a quantizer is what a pt2e or executorch case has, and only it"),
+        (lambda e: e["quantizer"].update(qat="yes", calibrate=3), "takes only homes, args and qat"),
+        (lambda e: e.update(kind="op"), "a quantizer is what a pt2e or executorch case has, and only it"),
+        (lambda e: e.update(partitioner=None), "a partitioner is what an executorch case has, and only it"),
     ],
 )
 def test_a_pt2e_entry_names_its_quantizer_and_only_a_pt2e_entry_does(change, said):
     constants = case_table.read_constants(case_table.TABLE_PATH)
     entry = copy.deepcopy(next(e for e in constants["CASES"] if e["name"] == "test_pt2e_xnnpack_qat"))
+    change(entry)
+    with pytest.raises(case_table.TableError, match=said):
+        case_table._case_from_entry(entry, constants)
+
+
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        (lambda e: e.pop("partitioner"), "a partitioner is what an executorch case has, and only it"),
+        (lambda e: e.update(partitioner="QnnPartitioner"), "one of XnnpackPartitioner, or None"),
+        (lambda e: e.pop("quantizer"), "a quantizer is what a pt2e or executorch case has"),
+    ],
+)
+def test_an_executorch_entry_names_its_quantizer_and_partitioner(change, said):
+    constants = case_table.read_constants(case_table.TABLE_PATH)
+    entry = copy.deepcopy(next(e for e in constants["CASES"] if e["name"] == "test_executorch_xnnpack_dynamic"))
     change(entry)
     with pytest.raises(case_table.TableError, match=said):
         case_table._case_from_entry(entry, constants)

@@ -229,9 +229,10 @@ def test_an_interrupted_update_leaves_a_marker_the_test_refuses_and_the_next_upd
 
 
 def test_every_kind_of_a_users_artifact_is_one_the_suite_checks_with_the_same_steps():
-    assert set(kinds.MODEL_KINDS) == {"torchscript", "state_dict", "package", "torchao", "pt2e", "huggingface"}
-    assert kinds.MODEL_KINDS["pt2e"].check == kinds.KINDS["pt2e"].check
-    assert kinds.MODEL_KINDS["huggingface"].check == kinds.KINDS["huggingface"].check
+    assert set(kinds.MODEL_KINDS) == {"torchscript", "state_dict", "package", "torchao", "pt2e", "huggingface",
+                                      "executorch"}
+    for kind in ("pt2e", "huggingface", "executorch"):
+        assert kinds.MODEL_KINDS[kind].check == kinds.KINDS[kind].check
     assert set(checks._MODELS) == set(kinds.MODEL_KINDS)
 
 

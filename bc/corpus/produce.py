@@ -134,3 +134,18 @@ def produce_huggingface(case):
     if "model" in files:
         files["model"] = hf_files.canonical_safetensors(files["model"])
     return {"input": ids, **files, "expected": expected}
+
+
+def produce_executorch(case):
+    # Imported here: only the executorch kind's generators have executorch.
+    from bc import executorch_api
+
+    model = modules.build(case.module).eval()
+    example = torch.randn(*case.input_size)
+    try:
+        data = executorch_api.lower(pt2e_api.quantize(model, example, case.quantizer), case.partitioner)
+    except (pt2e_api.Unwritable, executorch_api.Unwritable) as error:
+        raise CannotWrite(str(error)) from None
+    # What the writer's own runtime computes from the file: what any later runtime must compute from it.
+    return {"input": example, "program": data, "contents": executorch_api.contents(data),
+            "expected": executorch_api.run(data, example)}

@@ -241,6 +241,8 @@ def _adoption_problem(case, golden_dir, part):
     path = os.path.join(golden_dir, case.golden_name(part))
     if kinds.KINDS[case.kind].format_of(part) in golden_io.HF_FORMATS:
         return golden_io.hf_problem(path, kinds.KINDS[case.kind].format_of(part))
+    if kinds.KINDS[case.kind].format_of(part) == kinds.PTE:
+        return golden_io.pte_problem(path)
     problem = golden_io.format_problem(path)
     if problem is None:
         try:

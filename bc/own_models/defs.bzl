@@ -13,11 +13,11 @@
     )
 
 makes :classifier_torchao, a py_test whose data are exactly the target's files
-(artifact, input, expected output, and for a pt2e program its quantize_ops,
+(artifact, input, expected output, for a pt2e program its quantize_ops, for an executorch program its contents,
 manifest/<name>.json, and differences/<name>.json where there is one), and
 :classifier_torchao.update, which `bazel run` writes what is observed of the
 artifact under the current lock (<name>.expected.pt unless `expected` is
-given; <name>.quantize_ops.pt for pt2e) and the manifest; with `-- --record
+given; <name>.quantize_ops.pt for pt2e, <name>.contents.pt for executorch) and the manifest; with `-- --record
 VERDICT --reason TEXT`, what the test observes into differences/<name>.json.
 docs/own-models.md says more.
 """
@@ -33,6 +33,7 @@ _UPDATE_LIBRARY = Label("//bc/own_models:update")
 
 # The kinds (bc/kinds.py, MODEL_KINDS) and what each one's checks import beyond _CHECKING.
 _KIND_DEPS = {
+    "executorch": [Label("//bc/own_models:executorch")],
     "huggingface": [Label("//bc/own_models:huggingface")],
     "package": [],
     "pt2e": [Label("//bc/own_models:pt2e")],
@@ -45,6 +46,10 @@ _KIND_DEPS = {
 # <name>.<part>.pt, globbed so that one not yet written reaches the test, and its message, instead of failing
 # the build.
 _OBSERVED = {
+    "executorch": [
+        "contents",
+        "expected",
+    ],
     "huggingface": ["expected"],
     "package": ["expected"],
     "pt2e": [
@@ -93,7 +98,7 @@ def quant_bc_model_test(
 
     Args:
       name: the test; its files' manifest is manifest/<name>.json in this package.
-      kind: torchscript, state_dict, package, torchao, pt2e or huggingface.
+      kind: torchscript, state_dict, package, torchao, pt2e, huggingface or executorch.
       artifact: the file, relative to this package; for huggingface, the folder save_pretrained wrote.
       input: what the model is run on (torch.save of a tensor or a tuple of them).
       expected: the output saved with the artifact (torch.save); without it, `.update` writes

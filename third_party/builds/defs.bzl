@@ -12,6 +12,7 @@ load("//bc:releases.bzl", "TORCH_BUILDS")
 # The distributions the suite imports (hub names, as @pypi//<name> spells them): an alias each, chosen by build.
 DISTRIBUTIONS = [
     "absl_py",
+    "executorch",
     "torch",
     "torchao",
     "transformers",

@@ -60,13 +60,21 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def resolve(python, requirements_in, *pip_args):
-    """pip's installation report for requirements_in, resolved as if nothing were installed.
+# Distributions locked without the dependencies their metadata declares: name -> why. A requirements list that
+# names one names what it needs beside it (requirements.in, bc/releases.bzl); the lock pins both, as for any other.
+WITHOUT_DEPENDENCIES = {
+    "executorch": "its metadata declares its development and other backends' tools too (hydra-core, whose "
+    "antlr4-python3-runtime 4.9 has no wheel; coremltools, scikit-learn, pandas: about 700 MB); exporting, lowering "
+    "to XNNPACK and running a program need numpy, flatbuffers, ruamel.yaml and tabulate beside torch and torchao "
+    "(measured with executorch 1.5.1 in an environment of nothing else)",
+}
 
-    pip_args: more pip options (where to look: --no-index --find-links DIR).
-    """
+
+def _report(python, requirements, *pip_args):
     with tempfile.TemporaryDirectory() as scratch:
-        report = os.path.join(scratch, "report.json")
+        requirements_in, report = os.path.join(scratch, "requirements.in"), os.path.join(scratch, "report.json")
+        with open(requirements_in, "w", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in requirements))
         pip(
             python, "install",
             "--dry-run", "--ignore-installed", "--only-binary=:all:",
@@ -77,6 +85,26 @@ def resolve(python, requirements_in, *pip_args):
         )
         with open(report, encoding="utf-8") as f:
             return json.load(f)
+
+
+def _requirement_name(line):
+    return canonical(re.split(r"[\s<>=!~;\[@]", line, maxsplit=1)[0])
+
+
+def resolve(python, requirements_in, *pip_args):
+    """pip's installation report for requirements_in, resolved as if nothing were installed; a distribution of
+    WITHOUT_DEPENDENCIES is resolved alone, without its declared dependencies, and added to the rest's report.
+
+    pip_args: more pip options (where to look: --no-index --find-links DIR).
+    """
+    with open(requirements_in, encoding="utf-8") as f:
+        lines = [line.split("#", 1)[0].strip() for line in f]
+    lines = [line for line in lines if line]
+    alone = [line for line in lines if _requirement_name(line) in WITHOUT_DEPENDENCIES]
+    report = _report(python, [line for line in lines if line not in alone], *pip_args)
+    if alone:
+        report["install"] += _report(python, alone, "--no-deps", *pip_args)["install"]
+    return report
 
 
 def lock_text(report, header):
