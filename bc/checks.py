@@ -356,7 +356,7 @@ def check_executorch(case, golden):
         found = []
         for field in ("delegates", "operators"):
             found += compare.set_differences(set(held[field]), set(recorded[field]), field + " in the program")
-            missing = sorted(set(held[field]) - registered[field])
+            missing = sorted(set(held[field]) - registered[field]) if registered[field] is not None else []
             if missing:
                 found.append("%s the program names that today's runtime does not register: %s"
                              % (field, ", ".join(missing)))

@@ -26,11 +26,18 @@ class Corpus:
     requirements: tuple = ()  # what tools/lock resolves for a past release (today's: requirements.in)
     kinds: tuple = None  # the kinds of case it writes; None: every kind (today's)
 
+    def pinned(self, distribution):
+        """The version of distribution its requirements pin, or None."""
+        pins = [r.split("==", 1)[1] for r in self.requirements if r.startswith(distribution + "==")]
+        return pins[0] if pins else None
+
     @property
     def torchao(self):
-        """The torchao version its requirements pin, or None."""
-        pins = [r.split("==", 1)[1] for r in self.requirements if r.startswith("torchao==")]
-        return pins[0] if pins else None
+        return self.pinned("torchao")
+
+    @property
+    def executorch(self):
+        return self.pinned("executorch")
 
     @property
     def directory(self):
@@ -132,6 +139,11 @@ def torchao_pairs(path=RELEASES_PATH):
 def transformers_pairs(path=RELEASES_PATH):
     """{torchao release: the transformers paired with it}, bc/releases.bzl's TRANSFORMERS_PAIRS."""
     return dict(case_table.read_constants(path)["TRANSFORMERS_PAIRS"])
+
+
+def executorch_pairs(path=RELEASES_PATH):
+    """{executorch release: (torch, torchao or None)}, bc/releases.bzl's EXECUTORCH_PAIRS."""
+    return {release: tuple(pair) for release, pair in case_table.read_constants(path)["EXECUTORCH_PAIRS"].items()}
 
 
 def lock_path(release):

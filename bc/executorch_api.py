@@ -36,12 +36,17 @@ def lower(program, partitioner):
     if os.path.exists(flatc):
         os.environ.setdefault("FLATC_EXECUTABLE", flatc)
     if partitioner is None:
-        _load_quantized_kernels()  # their out variants, which to_executorch() puts in the program
+        if not _load_quantized_kernels():  # their out variants, which to_executorch() puts in the program
+            raise Unwritable("this executorch has no executorch.kernels.quantized: no portable quantize/dequantize "
+                             "kernels to lower to")
         edge = exir.to_edge(program)
     else:
         home, backend = kinds.PARTITIONERS[partitioner]
         chosen = getattr(importlib.import_module(home), partitioner)()
-        edge = exir.to_edge_transform_and_lower(program, partitioner=[chosen])
+        if hasattr(exir, "to_edge_transform_and_lower"):
+            edge = exir.to_edge_transform_and_lower(program, partitioner=[chosen])
+        else:  # before 0.4.0, as its XNNPACK tutorial lowered
+            edge = exir.to_edge(program).to_backend(chosen)
     data = bytes(edge.to_executorch().buffer)
     if partitioner is not None and backend not in contents(data)["delegates"]:
         raise Unwritable("%s delegated nothing: the program has no %s delegate" % (partitioner, backend))
@@ -67,22 +72,36 @@ def _load_quantized_kernels():
     and with the runtime, which has none of its own: a program of portable kernels names them, and its users import
     that module before they run it ("Failed to load method forward, error: 0x:14" otherwise, measured). executorch
     1.0.0's library needs the runtime's _portable_lib loaded first (its RUNPATH names extensions/pybindings, a folder
-    the wheel spells extension/), or it is not loaded, saying so only in an INFO log line."""
+    the wheel spells extension/), or it is not loaded, saying so only in an INFO log line. False where the release
+    has no such library (before 0.4.0)."""
     importlib.import_module("executorch.extension.pybindings.portable_lib")
-    importlib.import_module("executorch.kernels.quantized")
+    try:
+        importlib.import_module("executorch.kernels.quantized")
+    except ImportError:
+        return False  # before 0.4.0: no such library
+    return True
 
 
 def runtime():
-    from executorch.runtime import Runtime
-
+    """executorch.runtime's Runtime (0.4.0 on), the quantized kernels registered; None before it."""
     _load_quantized_kernels()
+    try:
+        from executorch.runtime import Runtime
+    except ImportError:
+        return None
     return Runtime.get()
 
 
 def registered():
-    """The backends and operators today's runtime registers: what a program may name and still run."""
+    """{"delegates", "operators"}: the backends and operators the runtime registers, what a program may name and
+    still run; None for what a runtime cannot list (its backends: 0.7.0 can, 0.3.0 to 0.5.0 cannot)."""
     found = runtime()
-    return {"delegates": set(found.backend_registry.registered_backend_names),
+    if found is None:
+        from executorch.extension.pybindings import portable_lib
+
+        return {"delegates": None, "operators": set(portable_lib._get_operator_names())}
+    backends = getattr(found, "backend_registry", None)
+    return {"delegates": set(backends.registered_backend_names) if backends is not None else None,
             "operators": set(found.operator_registry.operator_names)}
 
 
@@ -91,8 +110,14 @@ def run(data, example):
     # The program must outlive its method: executorch.runtime's Method keeps no reference to its Program, whose
     # memory it runs from (runtime().load_program(data).load_method(...) in one expression crashed the process with
     # a segmentation fault, measured with executorch 1.5.1).
-    program = runtime().load_program(data)
-    outputs = program.load_method("forward").execute([example])
+    found = runtime()
+    if found is None:  # before 0.4.0, the pybindings were how users ran a program
+        from executorch.extension.pybindings.portable_lib import _load_for_executorch_from_buffer
+
+        outputs = _load_for_executorch_from_buffer(data).forward((example,))
+    else:
+        program = found.load_program(data)
+        outputs = program.load_method("forward").execute([example])
     if len(outputs) != 1 or not isinstance(outputs[0], torch.Tensor):
         raise RuntimeError("forward returned %d outputs, not the one tensor the model returns" % len(outputs))
     return outputs[0]

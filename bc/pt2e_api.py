@@ -8,7 +8,8 @@ torch.ao.quantization.quantize_pt2e, removed by pytorch/pytorch pull request
 first, so a release with both uses torchao's, as its users were told to.
 
 Capture is torch.export.export_for_training where the release has it (2.5 to
-2.10; PT2E needs its pre-dispatch graph before 2.8), else torch.export.export;
+2.10; PT2E needs its pre-dispatch graph before 2.8), torch._export's
+capture_pre_autograd_graph before (2.4), else torch.export.export;
 always strict (dynamo): torch.ao's X86InductorQuantizer finds conv and linear
 through the source_fn_stack only strict capture records, and under the
 non-strict default of torch 2.8 to 2.10 quantizes nothing, without an error
@@ -79,13 +80,17 @@ def _quantizer(spec):
 
 
 def _capture(model, example):
+    """The model captured as the GraphModule prepare_pt2e takes."""
     torch._dynamo.reset()
     # torch 2.9's dynamo compiles the guards of a capture's symbolic shapes to C++ (a compiler and torch's headers,
     # which no environment has): guards of dynamo's own cache, not part of the program. Off, they stay Python.
     if hasattr(torch._dynamo.config, "enable_cpp_symbolic_shape_guards"):
         torch._dynamo.config.enable_cpp_symbolic_shape_guards = False
-    capture = getattr(torch.export, "export_for_training", None) or torch.export.export
-    return capture(model, (example,), strict=True)
+    capture = getattr(torch.export, "export_for_training", None)
+    if capture is None and hasattr(torch._export, "capture_pre_autograd_graph"):
+        # torch 2.4 (executorch 0.3.0's): the pre-dispatch graph PT2E needs came from here, always through dynamo.
+        return torch._export.capture_pre_autograd_graph(model, (example,))
+    return (capture or torch.export.export)(model, (example,), strict=True).module()
 
 
 def quantize(model, example, spec):
@@ -97,7 +102,7 @@ def quantize(model, example, spec):
     if spec.get("qat") and not hasattr(home, "prepare_qat_pt2e"):
         raise Unwritable("%s has no prepare_qat_pt2e" % home.__name__)
     quantizer = _quantizer(spec)
-    captured = _capture(model, example).module()
+    captured = _capture(model, example)
     prepare = home.prepare_qat_pt2e if spec.get("qat") else home.prepare_pt2e
     prepared = prepare(captured, quantizer)
     prepared(example)

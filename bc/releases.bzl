@@ -96,6 +96,28 @@ TRANSFORMERS_PAIRS = {
     "0.18.0": "5.25.0",
 }
 
+# Every executorch release from 0.3.0 on that PyPI has for CPython 3.11 (it has no 1.3.0), with the torch and
+# torchao it requires: its wheel's metadata, an exact pin or the lowest release of its range; None where it names
+# no torchao (PT2E from torch.ao), and for 1.5.x, which names no torch, today's lock's. `bazel run //bc:bisect`
+# walks these for an executorch case, each executorch installed without the dependencies it declares, as the
+# corpora's locks have it.
+EXECUTORCH_PAIRS = {
+    "0.3.0": ["2.4.0", None],
+    "0.4.0": ["2.5.0", None],
+    "0.5.0": ["2.6.0", None],
+    "0.6.0": ["2.7.0", "0.10.0"],
+    "0.7.0": ["2.8.0", "0.12.0"],
+    "1.0.0": ["2.9.0", "0.14.0"],
+    "1.0.1": ["2.9.0", "0.14.0"],
+    "1.1.0": ["2.10.0", "0.15.0"],
+    "1.2.0": ["2.11.0", "0.17.0"],
+    "1.3.1": ["2.12.0", "0.17.0"],
+    "1.4.0": ["2.13.0", "0.18.0"],
+    "1.4.1": ["2.13.0", "0.18.0"],
+    "1.5.0": ["2.13.0", "0.18.0"],
+    "1.5.1": ["2.13.0", "0.18.0"],
+}
+
 # The torch builds the suite runs under, besides today's lock (requirements_lock.txt, @pypi): each a lock of its
 # own (third_party/builds/<build>/requirements_lock.txt, `tools/lock --build <build>`), or a wheel given by path
 # ("wheel": True), in a repository of its own, chosen with --config=<build> (.bazelrc: --//bc:torch=<build>,
@@ -309,6 +331,31 @@ RELEASES = [
     },
     # executorch releases, each with the torch and torchao its metadata requires (executorch declares both from
     # 1.0 on); their programs (.pte) are run by today's executorch runtime.
+    {
+        "release": "executorch-0.3.0",
+        "kinds": ["executorch"],
+        "python": "3.11",
+        "requirements": [
+            # executorch 0.3.0 pins torch 2.4.0 (a CUDA build) and takes PT2E from torch.ao: no torchao.
+            "torch==2.4.0",
+            # Locked without the dependencies it declares (third_party/pypi/resolve.py): what it needs to export,
+            # lower and run a program.
+            "executorch==0.3.0",
+            "flatbuffers",
+            "numpy",
+            "ruamel.yaml",
+            "tabulate",
+            # Its exir/backend/utils.py imports pandas (0.4.0's no longer does).
+            "pandas",
+            # Its exir/dialects/edge/_ops.py imports pkg_resources, which setuptools 82.0.0 removed.
+            "setuptools<82",
+        ],
+        "left_out": {
+            "test_executorch_portable_static_per_tensor": "executorch 0.3.0 has no executorch.kernels.quantized (it came with 0.4.0): no portable quantize/dequantize kernels to lower to",
+            "test_executorch_xnnpack_dynamic": "executorch 0.3.0's XNNPACK lowering (to_edge(...).to_backend(XnnpackPartitioner())) fails on the dynamically quantized linears: RuntimeError: Weight and Input should both be quantized",
+        },
+        "note": "an executorch from before its beta (July 2024), outside its promise that later runtimes run earlier programs",
+    },
     {
         "release": "executorch-0.4.0",
         "kinds": ["executorch"],

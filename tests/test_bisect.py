@@ -77,6 +77,31 @@ def test_every_torchao_corpus_is_in_the_pairs_and_an_unpaired_release_is_refused
         bisect.torchao_plan(pairs, "0.16.0", "0.99.0")
 
 
+def test_executorch_releases_are_tried_each_with_the_torch_and_torchao_it_requires():
+    pairs = {"0.4.0": ("2.5.0", None), "0.7.0": ("2.8.0", "0.12.0"), "1.0.0": ("2.9.0", "0.14.0"),
+             "1.5.1": ("2.13.0", "0.18.0")}
+    releases, requirements = bisect.executorch_plan(pairs, "0.4.0", "1.0.0")
+    assert releases == [("executorch-0.4.0", "3.11"), ("executorch-0.7.0", "3.11"), ("executorch-1.0.0", "3.11")]
+    assert requirements["executorch-0.4.0"] == ["torch==2.5.0", "executorch==0.4.0"] + bisect.EXECUTORCH_NEEDS
+    assert requirements["executorch-1.0.0"] == ["torch==2.9.0", "torchao==0.14.0", "executorch==1.0.0"] + \
+        bisect.EXECUTORCH_NEEDS
+    with pytest.raises(bisect.BisectError, match="EXECUTORCH_PAIRS has no executorch 9.9.9: add it"):
+        bisect.executorch_plan(pairs, "1.0.0", "9.9.9")
+
+
+def test_executorch_programs_are_judged_by_executorch_runtimes_and_every_corpus_and_today_s_are_paired():
+    pairs = bisect.corpora.executorch_pairs()
+    found = bisect.corpora.load()
+    held = [corpus for corpus in found.values() if corpus.kinds and "executorch" in corpus.kinds]
+    assert held and {corpus.executorch for corpus in held} <= set(pairs)
+    assert all(bisect.series_of("executorch", corpus) == "executorch" for corpus in held)
+    assert bisect.series_of("torchao", found["torchao-0.16.0"]) == "torchao"
+    assert bisect.series_of("op", found["1.6.0"]) is None
+    # Each release's torch and torchao are its corpus's pins, and today's executorch is this environment's.
+    assert all(pairs[corpus.executorch] == (corpus.pinned("torch"), corpus.torchao) for corpus in held)
+    assert importlib.metadata.version("executorch") in pairs
+
+
 def test_a_non_monotonic_torchao_history_is_reported_in_version_order():
     releases = ["torchao-0.9.0", "torchao-0.10.0", "torchao-0.11.0"]
     history = {"torchao-0.9.0": FAIL, "torchao-0.10.0": PASS, "torchao-0.11.0": FAIL}

@@ -14,7 +14,9 @@ one (--range narrows them), each under the CPython it has wheels for here
 torchao, pt2e and huggingface cases) they are torchao's, each with the torch it was built
 against (TORCHAO_PAIRS in bc/releases.bzl; a huggingface case's with its transformers too,
 TRANSFORMERS_PAIRS), from the corpus's torchao to
-today's locked one; --range then takes torchao versions. The end points are tried first, then the
+today's locked one; --range then takes torchao versions. For an executorch case they
+are executorch's, each with the torch and torchao it requires (EXECUTORCH_PAIRS): the
+runtimes that run the corpus's programs. The end points are tried first, then the
 releases between are bisected: each is installed into a throwaway
 environment (hash-locked like every environment here: third_party/pypi/
 environment.py, from the shared wheel directory), the case's checks run on
@@ -398,13 +400,21 @@ def _remove(directory, report):
         report("  could not remove %s (%d errors, first: %s); remove it by hand" % (directory, len(failures), failures[:1]))
 
 
-# How a torchao release is named among the releases tried: as its corpus is.
+# How a torchao or executorch release is named among the releases tried: as its corpus is.
 TORCHAO_LABEL = "torchao-%s"
+EXECUTORCH_LABEL = "executorch-%s"
+# What executorch needs beside its torch and torchao to export, lower and run a program, installed without the
+# dependencies it declares (third_party/pypi/resolve.py), as the corpora's locks have it; setuptools for the
+# pkg_resources that executorch 0.3.0 to 0.7.0 import.
+EXECUTORCH_NEEDS = ["flatbuffers", "numpy", "ruamel.yaml", "tabulate", "setuptools<82"]
 
 
 def _version(release):
-    """The version of a release as bisect names it: torch's 2.5.1, or torchao-0.7.0 (TORCHAO_LABEL)."""
-    return release[len(TORCHAO_LABEL % ""):] if release.startswith(TORCHAO_LABEL % "") else release
+    """The version of a release as bisect names it: torch's 2.5.1, torchao-0.7.0 or executorch-1.0.0."""
+    for label in (TORCHAO_LABEL, EXECUTORCH_LABEL):
+        if release.startswith(label % ""):
+            return release[len(label % ""):]
+    return release
 
 
 def torchao_plan(pairs, low, high, transformers=None):
@@ -429,6 +439,43 @@ def torchao_plan(pairs, low, high, transformers=None):
             major = int(transformers[release].split(".")[0])
             requirements[TORCHAO_LABEL % release] += ["transformers==%s" % transformers[release]] + (["accelerate"] if major < 5 else [])
     return releases, requirements
+
+
+def executorch_plan(pairs, low, high):
+    """([(label, python)], {label: requirements}) of the executorch releases from low to high, each with the torch and
+    torchao it requires (EXECUTORCH_PAIRS)."""
+    unpaired = [end for end in (low, high) if end not in pairs]
+    if unpaired:
+        raise BisectError("bc/releases.bzl's EXECUTORCH_PAIRS has no executorch %s: add it with the torch and torchao "
+                          "it requires" % " or ".join(unpaired))
+    chosen = sorted((release for release in pairs
+                     if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)),
+                    key=resolve.release_key)
+    requirements = {
+        EXECUTORCH_LABEL % release: ["torch==%s" % pairs[release][0]]
+        + (["torchao==%s" % pairs[release][1]] if pairs[release][1] else [])
+        + ["executorch==%s" % release] + EXECUTORCH_NEEDS
+        for release in chosen
+    }
+    return [(EXECUTORCH_LABEL % release, PYTHONS[0]) for release in chosen], requirements
+
+
+# The series of releases bisect walks besides torch's: what its releases are named, the version a corpus pins, the
+# plan from low to high for a kind, and the distribution a lock pins today's of.
+SERIES = {
+    "torchao": (TORCHAO_LABEL, lambda corpus: corpus.torchao,
+                lambda low, high, kind: torchao_plan(corpora.torchao_pairs(), low, high, _transformers_for(kind))),
+    "executorch": (EXECUTORCH_LABEL, lambda corpus: corpus.executorch,
+                   lambda low, high, kind: executorch_plan(corpora.executorch_pairs(), low, high)),
+}
+
+
+def series_of(kind, corpus):
+    """The series bisect walks for a case of that kind on the corpus: executorch's for an executorch program,
+    torchao's for a corpus a torchao release wrote, else None (torch's)."""
+    if kind == "executorch":
+        return "executorch"
+    return "torchao" if corpus.torchao else None
 
 
 def _transformers_for(kind):
@@ -471,7 +518,7 @@ def main(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", nargs="?")
     parser.add_argument("--corpus", help="a past release of bc/releases.bzl")
-    parser.add_argument("--records", metavar="KIND", choices=["torchao", "pt2e", "huggingface"],
+    parser.add_argument("--records", metavar="KIND", choices=["torchao", "pt2e", "huggingface", "executorch"],
                         help="instead of one case: every recorded difference of the kind's cases on a past corpus, "
                              "each judged in every release (installed once) from the oldest corpus's to today's")
     parser.add_argument("--engine", help="a quantized engine of the case; default: its first")
@@ -483,8 +530,8 @@ def main(argv):
     parser.add_argument("--model", metavar="LABEL",
                         help="instead of a case: a quant_bc_model_test() target of the workspace bisect runs in "
                              "(its spec is read from bazel-bin: build it first)")
-    parser.add_argument("--since", help="with --model: the release that wrote the artifact, torch's (2.8.0) or "
-                                        "torchao's (torchao-0.13.0)")
+    parser.add_argument("--since", help="with --model: the release that wrote the artifact, torch's (2.8.0), "
+                                        "torchao's (torchao-0.13.0) or executorch's (executorch-1.0.0)")
     parser.add_argument("--lock", help="with --model: the workspace's lock, if not requirements_lock.txt at its root")
     args = parser.parse_args(argv)
 
@@ -499,12 +546,13 @@ def main(argv):
     if args.model:
         if args.case or args.corpus:
             raise BisectError("--model judges a target of yours: give no case or --corpus with it")
-        case, files, torchao, low = model_target(args.model, args.since, workspace)
+        case, files, series, low = model_target(args.model, args.since, workspace)
     else:
         if not args.case or not args.corpus or args.since or args.lock:
             raise BisectError("give a case and --corpus RELEASE, --records KIND, or --model LABEL --since RELEASE")
         case, files = suite_case(args.case, args.corpus)
-        torchao, low = files.torchao, files.torchao or files.name
+        series = series_of(case.kind, files)
+        low = SERIES[series][1](files) if series else files.name
     lock = os.path.join(workspace, args.lock or pinned.LOCK_PATH)
     recorded_loaders = sorted({record["loader"] for record in case.differences})
     if args.loader is not None and args.loader not in recorded_loaders:
@@ -513,12 +561,12 @@ def main(argv):
     if not os.path.isfile(lock):
         raise BisectError("no lock %s: bisect walks from the artifact's release to the torch this workspace locks there"
                           % lock)
-    today = pinned.locked_version("torchao" if torchao else "torch", lock).split("+")[0]
+    today = pinned.locked_version(series or "torch", lock).split("+")[0]
     low, high = parse_range(args.range) if args.range else (low, today)
     target = Target(case, files, engine_for(case, args.engine), args.loader)
     if args.ends and args.linear:
         raise BisectError("--ends tries the end points only, --linear every release: give one of them")
-    return bisect_target(target, torchao, low, high, today, args.linear, args.ends)
+    return bisect_target(target, series, low, high, today, args.linear, args.ends)
 
 
 def suite_case(name, corpus_name):
@@ -540,7 +588,8 @@ class ModelFiles(collections.namedtuple("ModelFiles", "name workspace spec")):
 
 
 def model_target(label, since, workspace):
-    """(case, ModelFiles, torchao?, lowest release) of a quant_bc_model_test() target of the workspace."""
+    """(case, ModelFiles, series (SERIES, or None for torch's), lowest release) of a quant_bc_model_test() target of
+    the workspace."""
     if not since:
         raise BisectError("--model %s: give --since, the release that wrote the artifact (torch's 2.8.0, or "
                           "torchao-0.13.0 for a torchao or pt2e artifact whose torchao wrote it)" % label)
@@ -558,14 +607,18 @@ def model_target(label, since, workspace):
                           "again" % (label, spec_path, label)) from None
     except (ValueError, model_case.SpecError) as error:
         raise BisectError("--model %s: %s: %s" % (label, spec_path, error)) from None
-    torchao = since.startswith(TORCHAO_LABEL % "")
-    if case.kind in ("torchao", "pt2e", "huggingface") and not torchao:
+    series = next((name for name, (label, _, _) in SERIES.items() if since.startswith(label % "")), None)
+    if case.kind == "executorch" and series != "executorch":
+        raise BisectError("--since %s: an executorch program is judged by executorch's runtimes; give the executorch "
+                          "release that wrote it, executorch-<version>" % since)
+    if case.kind in ("torchao", "pt2e", "huggingface") and series != "torchao":
         raise BisectError("--since %s: a %s artifact needs torchao in every release tried; give the torchao "
                           "release that wrote it, torchao-<version>" % (since, case.kind))
-    low = since[len(TORCHAO_LABEL % ""):] if torchao else since
+    low = _version(since)
     if resolve.release_key(low) is None:
-        raise BisectError("--since %s is not a release: give torch's (2.8.0) or torchao's (torchao-0.13.0)" % since)
-    return case, ModelFiles(label, workspace, spec), torchao, low
+        raise BisectError("--since %s is not a release: give torch's (2.8.0), torchao's (torchao-0.13.0) or "
+                          "executorch's (executorch-1.0.0)" % since)
+    return case, ModelFiles(label, workspace, spec), series, low
 
 
 def refuse_unconfinable(case):
@@ -579,14 +632,15 @@ def refuse_unconfinable(case):
             "kernel.unprivileged_userns_clone=1)" % (case.name, unconfinable))
 
 
-def bisect_target(target, torchao, low, high, today, linear, ends=False):
-    """Walks the releases from low to high (torchao's, each with its torch, if torchao) judging one target; only
-    the two end points if ends."""
+def bisect_target(target, series, low, high, today, linear, ends=False):
+    """Walks the releases from low to high (torch's, or those of a SERIES, each with its torch) judging one target;
+    only the two end points if ends."""
     refuse_unconfinable(target.case)
     found = _interpreters()
-    if torchao:
-        releases, requirements = torchao_plan(corpora.torchao_pairs(), low, high, _transformers_for(target.case.kind))
-        today = TORCHAO_LABEL % today
+    if series:
+        label, _, plan_of = SERIES[series]
+        releases, requirements = plan_of(low, high, target.case.kind)
+        today = label % today
     else:
         releases = torch_plan(found, low, high)
         requirements = {release: ["torch==%s" % release, UNDECLARED] for release, _ in releases}
@@ -628,6 +682,8 @@ def every_record(kind, workspace):
     that is not one change shows as such); the conclusion per record is
     bisect's, from those results.
     """
+    series = "executorch" if kind == "executorch" else "torchao"
+    label, version_of, plan_of = SERIES[series]
     corpora_found = corpora.load()
     table = case_table.load_table()
     named = sorted(
@@ -639,21 +695,21 @@ def every_record(kind, workspace):
             for corpus in record["corpora"]
             if corpus != corpora.TODAY
         },
-        key=lambda n: (n[0], resolve.release_key(corpora_found[n[1]].torchao), n[2]),
+        key=lambda n: (n[0], resolve.release_key(version_of(corpora_found[n[1]])), n[2]),
     )
     targets = [Target(table[case], corpora_found[corpus], None, loader) for case, corpus, loader in named]
     if not targets:
         raise BisectError("no %s case records a difference on a past corpus" % kind)
-    today = pinned.locked_version("torchao", os.path.join(workspace, pinned.LOCK_PATH))
-    oldest = min((t.corpus.torchao for t in targets), key=resolve.release_key)
-    releases, requirements = torchao_plan(corpora.torchao_pairs(), oldest, today, _transformers_for(kind))
+    today = pinned.locked_version(series, os.path.join(workspace, pinned.LOCK_PATH))
+    oldest = min((version_of(t.corpus) for t in targets), key=resolve.release_key)
+    releases, requirements = plan_of(oldest, today, kind)
     found = _interpreters()
     print("judging %d records of %s cases in %d releases, %s to %s" % (len(targets), kind, len(releases), oldest, today),
           flush=True)
     history = {}
-    with _environments(workspace, found, TORCHAO_LABEL % today) as environments:
+    with _environments(workspace, found, label % today) as environments:
         for count, (release, python) in enumerate(releases, 1):
-            judged = [t for t in targets if resolve.release_key(t.corpus.torchao) <= resolve.release_key(_version(release))]
+            judged = [t for t in targets if resolve.release_key(version_of(t.corpus)) <= resolve.release_key(_version(release))]
             print("[%d/%d] %s: %d records" % (count, len(releases), release, len(judged)), flush=True)
             for target, outcome in zip(judged, environments.judge(release, python, requirements[release], judged)):
                 history[_key(target), release] = outcome

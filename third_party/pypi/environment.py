@@ -28,8 +28,12 @@ SITE_PACKAGES = "site-packages"
 def build(requirements, target, wheels, report=print):
     python = "CPython %d.%d" % sys.version_info[:2]
     report("  downloading %s and what they need for %s into %s" % (" ".join(requirements), python, wheels))
+    together, alone = resolve.split_alone(requirements)
     with wheels_dir.staged(wheels) as staging:
-        resolve.pip(sys.executable, "download", "--quiet", "--quiet", "--only-binary=:all:", "--dest", staging, *requirements)
+        for group, options in ((together, ()), (alone, ("--no-deps",))):
+            if group:
+                resolve.pip(sys.executable, "download", "--quiet", "--quiet", "--only-binary=:all:", *options, "--dest",
+                            staging, *group)
     requirements_in = os.path.join(target, "requirements.in")
     with open(requirements_in, "w", encoding="utf-8") as f:
         f.write("".join(requirement + "\n" for requirement in requirements))

@@ -99,12 +99,17 @@ def resolve(python, requirements_in, *pip_args):
     """
     with open(requirements_in, encoding="utf-8") as f:
         lines = [line.split("#", 1)[0].strip() for line in f]
-    lines = [line for line in lines if line]
-    alone = [line for line in lines if _requirement_name(line) in WITHOUT_DEPENDENCIES]
-    report = _report(python, [line for line in lines if line not in alone], *pip_args)
+    together, alone = split_alone([line for line in lines if line])
+    report = _report(python, together, *pip_args)
     if alone:
         report["install"] += _report(python, alone, "--no-deps", *pip_args)["install"]
     return report
+
+
+def split_alone(requirements):
+    """(the requirements pip resolves with their dependencies, those of WITHOUT_DEPENDENCIES), each in order."""
+    alone = [line for line in requirements if _requirement_name(line) in WITHOUT_DEPENDENCIES]
+    return [line for line in requirements if line not in alone], alone
 
 
 def lock_text(report, header):
