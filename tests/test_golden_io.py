@@ -147,6 +147,19 @@ def test_a_truncated_torchao_pickle_is_refused_by_verify_not_a_traceback(tmp_pat
     assert path in message and "truncated or corrupt" in message
 
 
+def test_a_damaged_executorch_program_is_refused_by_verify_in_one_line_naming_the_file(tmp_path):
+    golden = _copy_past_case("executorch-1.0.0", TABLE["test_executorch_xnnpack_dynamic"], str(tmp_path / "serialized"))
+    path = golden.path("program")
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[: len(data) // 2])
+    adopt(golden)
+    message = verify_error(golden)
+    refusal = next(line for line in message.splitlines() if path in line)
+    assert "reaches past the end of the file" in refusal and "refused before executorch's runtime reads it" in refusal
+
+
 def test_torch_is_given_a_class_exactly_where_its_own_allowlist_lacks_the_name():
     today = set(_weights_only_unpickler._get_allowed_globals())
     given = {name for _, name in golden_io.SAFE_GLOBALS}

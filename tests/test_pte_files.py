@@ -12,7 +12,7 @@ import struct
 
 import pytest
 
-from bc import pte_files
+from bc import formats, pte_files
 
 SAMPLE_DIR = "tests/data/pte"
 COMMITTED = sorted(glob.glob("serialized/**/*.pte", recursive=True))
@@ -297,3 +297,13 @@ def test_random_bytes_give_lines_not_exceptions(seed):
 
 def test_a_missing_file_is_a_line(tmp_path):
     assert pte_files.problems(str(tmp_path / "absent.pte"))[0].startswith("cannot read it:")
+
+
+def test_a_program_s_recorded_format_names_its_delegates_and_a_damaged_one_is_a_format_error(tmp_path):
+    """What a manifest records of a program (bc/formats.py): its container and the backends it is delegated to."""
+    assert formats.read_format(SEGMENTED) == {"container": "ExecuTorch program", "delegates": ["XnnpackBackend"]}
+    assert formats.summary(formats.read_format(SEGMENTED)) == "ExecuTorch program; delegated to XnnpackBackend"
+    damaged = tmp_path / "damaged.pte"
+    damaged.write_bytes(_read(SEGMENTED)[:1000])
+    with pytest.raises(formats.FormatError, match="unreadable ExecuTorch program .extended header"):
+        formats.read_format(str(damaged))

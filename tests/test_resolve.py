@@ -50,3 +50,9 @@ def test_what_pip_said_is_its_errors_on_one_line_after_the_network_failure():
     )
     assert resolve.pip_said("Traceback (most recent call last):\n  ...\nOSError: [Errno 28] No space left\n") == (
         "OSError: [Errno 28] No space left")
+
+
+def test_a_distribution_locked_without_its_dependencies_is_resolved_alone():
+    together, alone = resolve.split_alone(["torch==2.13.0", "executorch==1.5.1", "ruamel.yaml", "Executorch>=1.0"])
+    assert together == ["torch==2.13.0", "ruamel.yaml"]
+    assert alone == ["executorch==1.5.1", "Executorch>=1.0"]
