@@ -168,10 +168,15 @@ def _case_from_entry(entry, constants):
                          % (name, entry["kind"]))
     if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "homes", "args", "qat"}):
         raise TableError("%s: quantizer %r needs a name, and takes only homes, args and qat" % (name, quantizer))
-    if ("partitioner" in entry) != (entry["kind"] == "executorch") or entry.get("partitioner") not in (
-            None, *kinds.PARTITIONERS):
-        raise TableError("%s: a partitioner is what an executorch case has, and only it: one of %s, or None (portable "
-                         "kernels), not %r" % (name, ", ".join(kinds.PARTITIONERS), entry.get("partitioner", "absent")))
+    homes = (quantizer or {}).get("homes", ["home"])
+    if not isinstance(homes, list) or not homes or not all(
+            isinstance(home, str) and all(part.isidentifier() for part in home.split(".")) for home in homes):
+        raise TableError("%s: the quantizer's homes are a list of modules (a.b.c), newest first, not %r" % (name, homes))
+    if ("partitioner" in entry) != (entry["kind"] == "executorch"):
+        raise TableError("%s: a partitioner is what an executorch case has, and only it (kind %s)" % (name, entry["kind"]))
+    if entry.get("partitioner") not in (None, *kinds.PARTITIONERS):
+        raise TableError("%s: partitioner %r is not one of %s, or None (portable kernels)"
+                         % (name, entry["partitioner"], ", ".join(kinds.PARTITIONERS)))
     chooser = kinds.KINDS[entry["kind"]].chosen_by
     for field, choices in chooser.items():
         if entry.get(field) not in choices:

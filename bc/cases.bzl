@@ -75,14 +75,14 @@ EXECUTORCH_CONSTANT_BUFFER_RECORDS = [
         "engines": [],
         "loader": "runtime",
         "observed": "the runtime raised RuntimeError: Failed to load program, error: 0x:23",
-        "reason": "executorch 0.3.0 writes Program.constant_buffer with one entry, the empty buffer 0 that the format reserves, also when no constant lies outside the delegate (0.4.0 on write none); today's runtime logs 'PTE file relies on the constant_buffer path, which is disabled in this build (ET_ENABLE_DEPRECATED_CONSTANT_BUFFER=0). Please re-export the PTE file.' and refuses the program as invalid (0x23, InvalidProgram): pytorch/executorch pull request 19522 (first in 1.3.x) builds every open-source runtime, PyPI's wheels included, without the constant_buffer path, deprecated since 0.7. The program holds nothing there. 0.3.0's linear block, whose LayerNorm constants are in the constant segment, still runs. Outside executorch's promise, which starts at 1.0",
+        "reason": "executorch 0.3.0 writes a program with no constant outside its delegate with an empty constant_segment: no offsets, not even the placeholder 0 that 0.4.0 on write. The runtime's Program::load (runtime/executor/program.cpp) takes a constant_segment without offsets for the constant_buffer path, deprecated since 0.7, which pytorch/executorch pull request 19522 (first in 1.3.x) compiles out of every open-source build, PyPI's wheels included (-DET_ENABLE_DEPRECATED_CONSTANT_BUFFER=0 in its root CMakeLists.txt): the runtime logs 'PTE file relies on the constant_buffer path, which is disabled in this build (ET_ENABLE_DEPRECATED_CONSTANT_BUFFER=0). Please re-export the PTE file.' and refuses the program as invalid (0x23, InvalidProgram), though it holds no constant at all. 0.3.0's linear block, whose LayerNorm constants fill its constant segment, still runs. Outside executorch's promise, which starts at 1.0",
         "verdict": "unpromised",
         "first_failing": "executorch-1.3.1",
     },
 ]
 
-# Where ExecuTorch's users import XNNPACKQuantizer from, newest first: executorch's own from 1.0.0 (its XNNPACK
-# tutorial), torch's before (0.7.0's tutorial).
+# Where ExecuTorch's users import XNNPACKQuantizer from, newest first: executorch's own where the release has it
+# (0.7.0 on among the corpora; its XNNPACK tutorial's), torch.ao's before (0.3.0 and 0.4.0).
 EXECUTORCH_QUANTIZER = [
     "executorch.backends.xnnpack.quantizer.xnnpack_quantizer",
     "torch.ao.quantization.quantizer.xnnpack_quantizer",

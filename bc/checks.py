@@ -336,32 +336,31 @@ def check_huggingface(case, golden):
     return [("from_pretrained", weights, from_pretrained)]
 
 
-def _program_run(golden):
-    """A program as its users run it: a function of the input to forward's output, each call a new load."""
+def _program_run(data):
+    """A program's bytes as its users run them: a function of forward's positional inputs to its output (or outputs),
+    each call a new load."""
     from bc import executorch_api
 
-    data = golden.load("program")
-    return lambda example: executorch_api.run(data, example)
+    return lambda *inputs: executorch_api.run(data, inputs)
 
 
 def check_executorch(case, golden):
     """The program as ExecuTorch's users run it (executorch.runtime: load_program, load_method("forward"), execute),
     its output on the input; first, what it holds as bc/pte_files.py reads it against what executorch's
-    deserializer read when it was written, and against what today's runtime registers."""
+    deserializer read when it was written, and the delegates and operators it names against what this runtime
+    registers."""
     from bc import executorch_api, pte_files  # here: only the executorch kind's tests have executorch
 
     def runtime():
-        held, recorded = pte_files.contents(golden.load("program")), golden.load("contents")
-        registered = executorch_api.registered()
+        data = golden.load("program")  # the bytes the runtime gets, checked as they were read (golden_io)
+        held, recorded = pte_files.contents(data), golden.load("contents")
         found = []
         for field in ("delegates", "operators"):
             found += compare.set_differences(set(held[field]), set(recorded[field]), field + " in the program")
-            missing = sorted(set(held[field]) - registered[field]) if registered[field] is not None else []
-            if missing:
-                found.append("%s the program names that today's runtime does not register: %s"
-                             % (field, ", ".join(missing)))
+        registered = executorch_api.registered()
+        found += pte_files.problems(data, operators=registered["operators"], backends=registered["delegates"])
         try:
-            return found + output(case, golden, _program_run(golden))
+            return found + output(case, golden, _program_run(data))
         except Exception as error:  # noqa: BLE001 - what a user running the program would meet
             return found + ["the runtime raised %s: %s" % (type(error).__name__, said_line(str(error)))]
 
@@ -376,7 +375,7 @@ _MODELS = {
     "torchao": _checkpoint_model,
     "pt2e": lambda case, golden: golden.load("program").module(),
     "huggingface": _hf_model,
-    "executorch": lambda case, golden: _program_run(golden),
+    "executorch": lambda case, golden: _program_run(golden.load("program")),
 }
 
 

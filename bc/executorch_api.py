@@ -1,4 +1,4 @@
-"""ExecuTorch as the executorch kind uses it, in every release its corpora come from (1.0.0 on): lowering a
+"""ExecuTorch as the executorch kind uses it, in every release its corpora come from (0.3.0 on): lowering a
 PT2E-quantized program to a .pte, and running one as its users do. Only that kind's tests and generators import
 this module (and executorch, about two seconds).
 
@@ -9,13 +9,13 @@ executorch.kernels.quantized imported first, or to_executorch fails: "Missing ou
 the same import.
 
 Running is executorch.runtime's: Runtime.get().load_program(data), load_method("forward"), execute([input]),
-with the runtime's default verification (InternalConsistency).
+with the runtime's default verification, InternalConsistency, which PyPI's wheels do not build: they log
+"InternalConsistency verification requested but not available" and verify as Minimal does (the root offset
+only), so bc/pte_files.py's checks come first. Before 0.4.0, the pybindings' _load_for_executorch_from_buffer.
 """
 
 import importlib
 import os
-
-import torch
 
 from bc import kinds
 
@@ -29,9 +29,9 @@ def lower(program, partitioner):
     (None)."""
     from executorch import exir
 
-    # executorch 1.0's serializer runs flatc, found on PATH unless FLATC_EXECUTABLE names it. pip puts it on a
-    # virtualenv's PATH as a console script (executorch.data.bin:flatc), which no hermetic environment has: it is
-    # named here, the binary that script runs (1.1 on find it themselves).
+    # The serializers of 0.3.0 to 1.0.x (at least) run flatc, found on PATH unless FLATC_EXECUTABLE names it. pip
+    # puts it on a virtualenv's PATH as a console script (executorch.data.bin:flatc), which no hermetic environment
+    # has: it is named here, the binary that script runs (1.5.1 builds the flatbuffer in Python).
     flatc = os.path.join(os.path.dirname(importlib.import_module("executorch.data.bin").__file__), "flatc")
     if os.path.exists(flatc):
         os.environ.setdefault("FLATC_EXECUTABLE", flatc)
@@ -94,7 +94,7 @@ def runtime():
 
 def registered():
     """{"delegates", "operators"}: the backends and operators the runtime registers, what a program may name and
-    still run; None for what a runtime cannot list (its backends: 0.7.0 can, 0.3.0 to 0.5.0 cannot)."""
+    still run; None for what a runtime cannot list (its backends: 0.6.0 on can, 0.3.0 to 0.5.0 cannot)."""
     found = runtime()
     if found is None:
         from executorch.extension.pybindings import portable_lib
@@ -105,19 +105,20 @@ def registered():
             "operators": set(found.operator_registry.operator_names)}
 
 
-def run(data, example):
-    """The program's forward on example, as its users run it: its one output."""
-    # The program must outlive its method: executorch.runtime's Method keeps no reference to its Program, whose
-    # memory it runs from (runtime().load_program(data).load_method(...) in one expression crashed the process with
-    # a segmentation fault, measured with executorch 1.5.1).
+def run(data, inputs):
+    """The program's forward on its positional inputs, as its users run it: its one output, or a tuple of them."""
     found = runtime()
     if found is None:  # before 0.4.0, the pybindings were how users ran a program
         from executorch.extension.pybindings.portable_lib import _load_for_executorch_from_buffer
 
-        outputs = _load_for_executorch_from_buffer(data).forward((example,))
+        outputs = _load_for_executorch_from_buffer(data).forward(tuple(inputs))
     else:
+        # The program must outlive its method: executorch.runtime's Method keeps no reference to its Program, whose
+        # memory it runs from (runtime().load_program(data).load_method(...) in one expression crashed the process
+        # with a segmentation fault, measured with executorch 1.5.1).
         program = found.load_program(data)
-        outputs = program.load_method("forward").execute([example])
-    if len(outputs) != 1 or not isinstance(outputs[0], torch.Tensor):
-        raise RuntimeError("forward returned %d outputs, not the one tensor the model returns" % len(outputs))
-    return outputs[0]
+        method = program.load_method("forward")
+        if method is None:  # 0.4.0 says so this way
+            raise RuntimeError("the program has no method forward")
+        outputs = method.execute(list(inputs))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)

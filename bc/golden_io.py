@@ -333,24 +333,33 @@ _DTYPES = frozenset(name for name, value in vars(torch).items() if isinstance(va
 _SHOWN = 3
 
 
-def hf_problem(path, format):
-    """Why a file of a Hugging Face folder is refused before transformers reads it (one line), or None."""
-    problems = _HF_CHECKS[format](path, _DTYPES, _torchao_class)
+def _one_line(problems, reader):
+    """A refusal of problems before reader reads the file: the first _SHOWN, and how many more; None for none."""
     if not problems:
         return None
     more = len(problems) - _SHOWN
     return "; ".join(problems[:_SHOWN]) + (" (and %d more)" % more if more > 0 else "") + (
-        ": refused before transformers reads it")
+        ": refused before %s reads it" % reader)
+
+
+def hf_problem(path, format):
+    """Why a file of a Hugging Face folder is refused before transformers reads it (one line), or None."""
+    return _one_line(_HF_CHECKS[format](path, _DTYPES, _torchao_class), "transformers")
 
 
 def pte_problem(path):
     """Why an ExecuTorch program is refused before the runtime reads it (one line), or None."""
-    problems = pte_files.problems(path)
-    if not problems:
-        return None
-    more = len(problems) - _SHOWN
-    return "; ".join(problems[:_SHOWN]) + (" (and %d more)" % more if more > 0 else "") + (
-        ": refused before executorch's runtime reads it")
+    return _one_line(pte_files.problems(path), "executorch's runtime")
+
+
+def reader_problem(path, format):
+    """For a format no torch loader reads (a Hugging Face folder's files, an ExecuTorch program): why the file is
+    refused before its own reader reads it (one line), or None. KeyError for another format."""
+    return pte_problem(path) if format == kinds.PTE else hf_problem(path, format)
+
+
+# The formats reader_problem checks.
+READER_FORMATS = HF_FORMATS + (kinds.PTE,)
 
 
 def _torchao_class(name):
@@ -444,8 +453,8 @@ class GoldenSet:
         problems = []
         for part in parts:
             path = self.path(part)
-            if self.format(part) in HF_FORMATS or self.format(part) == kinds.PTE:
-                problem = hf_problem(path, self.format(part)) if self.format(part) in HF_FORMATS else pte_problem(path)
+            if self.format(part) in READER_FORMATS:
+                problem = reader_problem(path, self.format(part))
                 if problem:
                     problems.append("%s: %s" % (path, problem))
                 continue
@@ -573,5 +582,10 @@ class GoldenSet:
             return torch.package.PackageImporter(path).load_pickle(*self.case.resource)
         if self.format(part) == kinds.PTE:
             with open(path, "rb") as f:
-                return f.read()  # the runtime reads the bytes it is given: these, which verify() read
+                data = f.read()
+            # The runtime reads the bytes it is given: these, checked again as read (the file may have changed).
+            problem = _one_line(pte_files.problems(data), "executorch's runtime")
+            if problem:
+                raise GoldenError("%s: %s" % (path, problem))
+            return data
         return weights_only_load(path, self.case.allowed_globals)

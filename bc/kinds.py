@@ -111,7 +111,7 @@ class Kind:
 HF_WEIGHTS = {"safetensors": "model", "pickle": "pytorch_model"}
 
 # The partitioners an executorch case may lower with (bc/cases.bzl, partitioner): the module it lives in (executorch's
-# XNNPACK tutorial imports it from there in every release from 1.0.0 on) and the backend id its delegates carry.
+# XNNPACK tutorial imports it from there in every release from 0.3.0 on) and the backend id its delegates carry.
 PARTITIONERS = {"XnnpackPartitioner": ("executorch.backends.xnnpack.partition.xnnpack_partitioner", "XnnpackBackend")}
 
 # The files of a Hugging Face folder, as save_pretrained names them: part -> file name.

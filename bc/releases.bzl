@@ -165,6 +165,7 @@ CI_LEFT_OUT = {
     "torchao-0.13.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
     "torchao-0.14.0": "its torch 2.8.0 is a CUDA build, 7 GB installed, for the first torchao with safetensors, between the oldest and today's",
     "torchao-0.16.0": "its torch 2.10.0 is a CUDA build, 7 GB installed, for one more torchao release between the oldest and today's",
+    "executorch-0.3.0": "its torch 2.4.0 is a CUDA build, 5.0 GB installed with executorch, for programs from before executorch's promise",
     "executorch-0.4.0": "its torch 2.5.0 is a CUDA build, 5.1 GB installed with executorch, for programs from before executorch's promise",
     "executorch-0.7.0": "its torch 2.8.0 is a CUDA build, 6.5 GB installed with executorch, for programs from before executorch's promise",
     "executorch-1.0.0": "its torch 2.9.0 is a CUDA build, 6.8 GB installed with executorch, for the oldest release under executorch's promise",
@@ -329,8 +330,8 @@ RELEASES = [
         },
         "note": "the last release that still writes version-1 configs; torch 2.10.0, a CUDA build",
     },
-    # executorch releases, each with the torch and torchao its metadata requires (executorch declares both from
-    # 1.0 on); their programs (.pte) are run by today's executorch runtime.
+    # executorch releases, each with the torch and torchao its metadata requires (its torch from 0.3.0 on, its
+    # torchao from 0.6.0 on); their programs (.pte) are run by today's executorch runtime.
     {
         "release": "executorch-0.3.0",
         "kinds": ["executorch"],

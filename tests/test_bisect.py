@@ -236,7 +236,8 @@ def test_an_engine_the_case_does_not_run_under_is_refused_listing_its_engines():
 def workspace(tmp_path, monkeypatch):
     """A source tree as `bazel run` names it, with today's lock; the index and interpreters must not be asked."""
     (tmp_path / "requirements_lock.txt").write_text(
-        "".join("%s \\\n    --hash=sha256:%s\n" % (pin, "0" * 64) for pin in ("torch==2.13.0+cpu", "torchao==0.18.0"))
+        "".join("%s \\\n    --hash=sha256:%s\n" % (pin, "0" * 64) for pin in ("torch==2.13.0+cpu", "torchao==0.18.0",
+                                                                      "executorch==1.5.1"))
     )
     monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
 
@@ -368,6 +369,24 @@ def test_every_record_is_judged_by_its_loader_in_each_release_from_its_corpus_an
     concluded = [line for line in out.splitlines() if line.startswith("test_torchao_") and ": " in line]
     assert len(concluded) == len(records)
     assert all("first failing: torchao-0.17.0 (last passing: torchao-0.16.0)" in line for line in concluded), out
+
+
+def test_every_executorch_record_is_judged_in_executorch_releases_from_its_corpus(workspace, monkeypatch, capsys):
+    judged = {}
+
+    def judge(self, release, python, requirements, targets):
+        judged[release] = requirements
+        fails = bisect.resolve.release_key(release.split("-")[1]) >= bisect.resolve.release_key("1.3.1")
+        return [(FAIL, "0x:23") if fails else (PASS, "")] * len(targets)
+
+    monkeypatch.setattr(bisect.Environments, "judge", judge)
+    monkeypatch.setattr(bisect, "_interpreters", lambda: {"3.11": sys.executable})
+    assert bisect.main(["--records", "executorch"]) == 0
+    assert judged["executorch-0.3.0"] == ["torch==2.4.0", "executorch==0.3.0"] + bisect.EXECUTORCH_NEEDS
+    assert judged["executorch-1.0.0"][:3] == ["torch==2.9.0", "torchao==0.14.0", "executorch==1.0.0"]
+    concluded = [line for line in capsys.readouterr().out.splitlines() if line.startswith("test_executorch_")]
+    assert concluded and all("first failing: executorch-1.3.1 (last passing: executorch-1.2.0)" in line
+                             for line in concluded)
 
 
 def test_a_package_case_is_refused_before_any_install_where_loads_cannot_be_confined(monkeypatch):

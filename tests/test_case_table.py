@@ -134,6 +134,7 @@ def test_unknown_case_lists_the_known_ones():
         (lambda e: e["quantizer"].update(qat="yes", calibrate=3), "takes only homes, args and qat"),
         (lambda e: e.update(kind="op"), "a quantizer is what a pt2e or executorch case has, and only it"),
         (lambda e: e.update(partitioner=None), "a partitioner is what an executorch case has, and only it"),
+        (lambda e: e.update(partitioner="XnnpackPartitioner"), "a partitioner is what an executorch case has, and only it"),
     ],
 )
 def test_a_pt2e_entry_names_its_quantizer_and_only_a_pt2e_entry_does(change, said):
@@ -148,8 +149,10 @@ def test_a_pt2e_entry_names_its_quantizer_and_only_a_pt2e_entry_does(change, sai
     "change, said",
     [
         (lambda e: e.pop("partitioner"), "a partitioner is what an executorch case has, and only it"),
-        (lambda e: e.update(partitioner="QnnPartitioner"), "one of XnnpackPartitioner, or None"),
+        (lambda e: e.update(partitioner="QnnPartitioner"), "'QnnPartitioner' is not one of XnnpackPartitioner, or None"),
         (lambda e: e.pop("quantizer"), "a quantizer is what a pt2e or executorch case has"),
+        (lambda e: e["quantizer"].update(homes="executorch.backends"), "homes are a list of modules"),
+        (lambda e: e["quantizer"].update(homes=["executorch.backends", "not a module"]), "homes are a list of modules"),
     ],
 )
 def test_an_executorch_entry_names_its_quantizer_and_partitioner(change, said):

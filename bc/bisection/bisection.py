@@ -410,8 +410,8 @@ EXECUTORCH_NEEDS = ["flatbuffers", "numpy", "ruamel.yaml", "tabulate", "setuptoo
 
 
 def _version(release):
-    """The version of a release as bisect names it: torch's 2.5.1, torchao-0.7.0 or executorch-1.0.0."""
-    for label in (TORCHAO_LABEL, EXECUTORCH_LABEL):
+    """The version of a release as bisect names it: torch's 2.5.1, torchao-0.7.0 or executorch-1.0.0 (SERIES)."""
+    for label, _, _ in SERIES.values():
         if release.startswith(label % ""):
             return release[len(label % ""):]
     return release
@@ -591,8 +591,9 @@ def model_target(label, since, workspace):
     """(case, ModelFiles, series (SERIES, or None for torch's), lowest release) of a quant_bc_model_test() target of
     the workspace."""
     if not since:
-        raise BisectError("--model %s: give --since, the release that wrote the artifact (torch's 2.8.0, or "
-                          "torchao-0.13.0 for a torchao or pt2e artifact whose torchao wrote it)" % label)
+        raise BisectError("--model %s: give --since, the release that wrote the artifact (torch's 2.8.0, "
+                          "torchao-0.13.0 for a torchao or pt2e artifact whose torchao wrote it, executorch-1.0.0 for "
+                          "an executorch program)" % label)
     package, _, name = label.lstrip("/").partition(":")
     if not label.startswith("//") or not name:
         raise BisectError("--model %s: give the target's label, //package:name" % label)
@@ -682,24 +683,23 @@ def every_record(kind, workspace):
     that is not one change shows as such); the conclusion per record is
     bisect's, from those results.
     """
-    series = "executorch" if kind == "executorch" else "torchao"
-    label, version_of, plan_of = SERIES[series]
     corpora_found = corpora.load()
     table = case_table.load_table()
-    named = sorted(
-        {
-            (case.name, corpus, record["loader"])
-            for case in table
-            if case.kind == kind
-            for record in case.differences
-            for corpus in record["corpora"]
-            if corpus != corpora.TODAY
-        },
-        key=lambda n: (n[0], resolve.release_key(version_of(corpora_found[n[1]])), n[2]),
-    )
-    targets = [Target(table[case], corpora_found[corpus], None, loader) for case, corpus, loader in named]
-    if not targets:
+    named = {
+        (case.name, corpus, record["loader"])
+        for case in table
+        if case.kind == kind
+        for record in case.differences
+        for corpus in record["corpora"]
+        if corpus != corpora.TODAY
+    }
+    if not named:
         raise BisectError("no %s case records a difference on a past corpus" % kind)
+    # Every past corpus of a kind's records is of one series (a torchao release's, or executorch's).
+    series = series_of(kind, corpora_found[next(iter(named))[1]])
+    label, version_of, plan_of = SERIES[series]
+    targets = [Target(table[case], corpora_found[corpus], None, loader) for case, corpus, loader in
+               sorted(named, key=lambda n: (n[0], resolve.release_key(version_of(corpora_found[n[1]])), n[2]))]
     today = pinned.locked_version(series, os.path.join(workspace, pinned.LOCK_PATH))
     oldest = min((version_of(t.corpus) for t in targets), key=resolve.release_key)
     releases, requirements = plan_of(oldest, today, kind)

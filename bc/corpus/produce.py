@@ -148,4 +148,4 @@ def produce_executorch(case):
         raise CannotWrite(str(error)) from None
     # What the writer's own runtime computes from the file: what any later runtime must compute from it.
     return {"input": example, "program": data, "contents": executorch_api.contents(data),
-            "expected": executorch_api.run(data, example)}
+            "expected": executorch_api.run(data, [example])}

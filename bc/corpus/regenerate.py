@@ -239,15 +239,14 @@ def _adoption_problem(case, golden_dir, part):
     from bc import golden_io
 
     path = os.path.join(golden_dir, case.golden_name(part))
-    if kinds.KINDS[case.kind].format_of(part) in golden_io.HF_FORMATS:
-        return golden_io.hf_problem(path, kinds.KINDS[case.kind].format_of(part))
-    if kinds.KINDS[case.kind].format_of(part) == kinds.PTE:
-        return golden_io.pte_problem(path)
-    problem = golden_io.format_problem(path)
-    if problem is None:
+    format = kinds.KINDS[case.kind].format_of(part)
+    if format in golden_io.READER_FORMATS:
+        problem = golden_io.reader_problem(path, format)
+    else:
+        problem = golden_io.format_problem(path)
+    if problem is None and format not in golden_io.READER_FORMATS:
         try:
             formats.read_format(path)
-            format = kinds.KINDS[case.kind].format_of(part)
             if format == kinds.PT2:
                 problem = golden_io.program_problem(path)
             elif format not in (kinds.SCRIPT, kinds.PACKAGE):

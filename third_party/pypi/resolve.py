@@ -98,7 +98,8 @@ def resolve(python, requirements_in, *pip_args):
     pip_args: more pip options (where to look: --no-index --find-links DIR).
     """
     with open(requirements_in, encoding="utf-8") as f:
-        lines = [line.split("#", 1)[0].strip() for line in f]
+        # A comment starts a line or follows whitespace, as pip reads one: a URL's #sha256= fragment is not one.
+        lines = [re.sub(r"(^|\s)#.*", "", line).strip() for line in f]
     together, alone = split_alone([line for line in lines if line])
     report = _report(python, together, *pip_args)
     if alone:
