@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from third_party.pypi import resolve
+from third_party.pypi import environment, resolve
 
 
 def item(name, version, download_info, requested=False):
@@ -56,3 +56,19 @@ def test_a_distribution_locked_without_its_dependencies_is_resolved_alone():
     together, alone = resolve.split_alone(["torch==2.13.0", "executorch==1.5.1", "ruamel.yaml", "Executorch>=1.0"])
     assert together == ["torch==2.13.0", "ruamel.yaml"]
     assert alone == ["executorch==1.5.1", "Executorch>=1.0"]
+
+
+def test_a_throwaway_environment_downloads_executorch_without_its_dependencies(tmp_path, monkeypatch):
+    """bisect's environments (third_party/pypi/environment.py): executorch's declared dependencies, some without a
+    wheel, are never asked for; the rest is downloaded with what it needs."""
+    downloads = []
+    monkeypatch.setattr(resolve, "pip", lambda python, *args: downloads.append(args) or "")
+    monkeypatch.setattr(resolve, "resolve", lambda *args: {"install": []})
+    monkeypatch.setattr(environment.install, "pip_install", lambda *args: None)
+    environment.build(["torch==2.9.0", "executorch==1.0.0", "numpy"], str(tmp_path), str(tmp_path / "wheels"),
+                      report=lambda line: None)
+    # pip download ... --dest STAGING REQUIREMENT...
+    assert [(args[args.index("--dest") + 2 :], "--no-deps" in args) for args in downloads] == [
+        (("torch==2.9.0", "numpy"), False),
+        (("executorch==1.0.0",), True),
+    ]
