@@ -417,19 +417,27 @@ def _version(release):
     return release
 
 
+def _paired(tables, low, high):
+    """The releases from low to high that every table pairs (pair tables of bc/releases.bzl, each (table, its name,
+    the distribution it pairs, what a pair is)), in order; BisectError naming the table that lacks an end."""
+    for table, name, distribution, what in tables:
+        unpaired = [end for end in (low, high) if end not in table]
+        if unpaired:
+            raise BisectError("bc/releases.bzl's %s has no %s %s: add it with %s"
+                              % (name, distribution, " or ".join(unpaired), what))
+    return sorted((release for release in tables[0][0]
+                   if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)
+                   and all(release in table for table, _, _, _ in tables)),
+                  key=resolve.release_key)
+
+
 def torchao_plan(pairs, low, high, transformers=None):
     """([(label, python)], {label: requirements}) of the torchao releases from low to high, each with its torch,
     and, given transformers (TRANSFORMERS_PAIRS, for a huggingface case), with its transformers too."""
-    for table, name, what in ((pairs, "TORCHAO_PAIRS", "the torch it was built against"),
-                              (transformers, "TRANSFORMERS_PAIRS", "the transformers current when it was tagged")):
-        unpaired = [end for end in (low, high) if table is not None and end not in table]
-        if unpaired:
-            raise BisectError("bc/releases.bzl's %s has no torchao %s: add it with %s" % (name, " or ".join(unpaired), what))
-    chosen = sorted(
-        (release for release in pairs if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)
-         and (transformers is None or release in transformers)),
-        key=resolve.release_key,
-    )
+    tables = [(pairs, "TORCHAO_PAIRS", "torchao", "the torch it was built against")]
+    if transformers is not None:
+        tables.append((transformers, "TRANSFORMERS_PAIRS", "torchao", "the transformers current when it was tagged"))
+    chosen = _paired(tables, low, high)
     releases = [(TORCHAO_LABEL % release, PYTHONS[0]) for release in chosen]
     requirements = {}
     for release in chosen:
@@ -444,13 +452,7 @@ def torchao_plan(pairs, low, high, transformers=None):
 def executorch_plan(pairs, low, high):
     """([(label, python)], {label: requirements}) of the executorch releases from low to high, each with the torch and
     torchao it requires (EXECUTORCH_PAIRS)."""
-    unpaired = [end for end in (low, high) if end not in pairs]
-    if unpaired:
-        raise BisectError("bc/releases.bzl's EXECUTORCH_PAIRS has no executorch %s: add it with the torch and torchao "
-                          "it requires" % " or ".join(unpaired))
-    chosen = sorted((release for release in pairs
-                     if resolve.release_key(low) <= resolve.release_key(release) <= resolve.release_key(high)),
-                    key=resolve.release_key)
+    chosen = _paired([(pairs, "EXECUTORCH_PAIRS", "executorch", "the torch and torchao it requires")], low, high)
     requirements = {
         EXECUTORCH_LABEL % release: ["torch==%s" % pairs[release][0]]
         + (["torchao==%s" % pairs[release][1]] if pairs[release][1] else [])
