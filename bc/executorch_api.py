@@ -1,6 +1,6 @@
 """ExecuTorch as the executorch kind uses it, in every release its corpora come from (0.3.0 on): lowering a
 PT2E-quantized program to a .pte, and running one as its users do. Only that kind's tests and generators import
-this module (and executorch, about two seconds).
+this module, and so executorch.
 
 Lowering is the flow of ExecuTorch's XNNPACK tutorial: to_edge_transform_and_lower with XnnpackPartitioner, or,
 for a program of portable kernels, to_edge; then to_executorch(). The portable quantize/dequantize kernels need
