@@ -168,9 +168,9 @@ def _case_from_entry(entry, constants):
                          % (name, entry["kind"]))
     if quantizer is not None and (not quantizer.get("name") or set(quantizer) - {"name", "homes", "args", "qat"}):
         raise TableError("%s: quantizer %r needs a name, and takes only homes, args and qat" % (name, quantizer))
-    homes = (quantizer or {}).get("homes", ["home"])
-    if not isinstance(homes, list) or not homes or not all(
-            isinstance(home, str) and all(part.isidentifier() for part in home.split(".")) for home in homes):
+    homes = (quantizer or {}).get("homes")
+    if homes is not None and not (isinstance(homes, list) and homes and all(
+            isinstance(home, str) and all(part.isidentifier() for part in home.split(".")) for home in homes)):
         raise TableError("%s: the quantizer's homes are a list of modules (a.b.c), newest first, not %r" % (name, homes))
     if ("partitioner" in entry) != (entry["kind"] == "executorch"):
         raise TableError("%s: a partitioner is what an executorch case has, and only it (kind %s)" % (name, entry["kind"]))

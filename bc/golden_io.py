@@ -347,9 +347,10 @@ def hf_problem(path, format):
     return _one_line(_HF_CHECKS[format](path, _DTYPES, _torchao_class), "transformers")
 
 
-def pte_problem(path):
-    """Why an ExecuTorch program is refused before the runtime reads it (one line), or None."""
-    return _one_line(pte_files.problems(path), "executorch's runtime")
+def pte_problem(path_or_bytes):
+    """Why an ExecuTorch program (a file, or the bytes read from it) is refused before the runtime reads it (one
+    line), or None."""
+    return _one_line(pte_files.problems(path_or_bytes), "executorch's runtime")
 
 
 def reader_problem(path, format):
@@ -584,7 +585,7 @@ class GoldenSet:
             with open(path, "rb") as f:
                 data = f.read()
             # The runtime reads the bytes it is given: these, checked again as read (the file may have changed).
-            problem = _one_line(pte_files.problems(data), "executorch's runtime")
+            problem = pte_problem(data)
             if problem:
                 raise GoldenError("%s: %s" % (path, problem))
             return data

@@ -242,9 +242,9 @@ def _adoption_problem(case, golden_dir, part):
     format = kinds.KINDS[case.kind].format_of(part)
     if format in golden_io.READER_FORMATS:
         problem = golden_io.reader_problem(path, format)
-    else:
-        problem = golden_io.format_problem(path)
-    if problem is None and format not in golden_io.READER_FORMATS:
+        return "%s: %s" % (path, problem) if problem else None
+    problem = golden_io.format_problem(path)
+    if problem is None:
         try:
             formats.read_format(path)
             if format == kinds.PT2:
